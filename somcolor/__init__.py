@@ -1,0 +1,26 @@
+"""somcolor: colorize grey photographs with a Self-Organizing Map and an MLP.
+
+The method of Richart, Visca and Baliosian, "Image Colorization with Neural
+Networks" (WVC 2017), as scikit-learn compatible estimators.
+
+Examples
+--------
+>>> import somcolor
+>>> sorted(somcolor.__all__)[:3]
+['ColorizerPipeline', 'PatchExtractor', 'SOMQuantizer']
+"""
+
+__version__ = "0.1.0"
+
+from .color import to_grey
+from .patches import PatchExtractor
+from .pipeline import ColorizerPipeline
+from .som import SOMQuantizer
+
+__all__ = [
+    "ColorizerPipeline",
+    "PatchExtractor",
+    "SOMQuantizer",
+    "to_grey",
+    "__version__",
+]

@@ -1,0 +1,366 @@
+"""The colorizer users fit and tune: :class:`ColorizerPipeline`."""
+
+from numbers import Integral
+
+import numpy as np
+from skimage.color import deltaE_ciede2000, rgb2lab
+from sklearn.base import BaseEstimator, clone
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_scalar
+
+from ._images import check_images, images_like
+from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
+from .patches import PatchExtractor
+from .som import SOMQuantizer
+
+__all__ = ["ColorizerPipeline"]
+
+_COMPONENTS = ("quantizer", "extractor", "classifier")
+
+# Rows of patches handed to the classifier at once when colorizing: bounds
+# the memory of the MLP's hidden activations for large images.
+_PREDICT_CHUNK = 1 << 17
+
+
+def _default_component(name):
+    """The paper's component for ``name`` (used where the parameter is None)."""
+    if name == "quantizer":
+        return SOMQuantizer(n_rows=3, n_cols=3)
+    if name == "extractor":
+        return PatchExtractor(patch_size=3)
+    # Paper: ReLU, learning rate 0.001, two hidden layers of 50. Early
+    # stopping on a 10% validation split, with a larger mini-batch than
+    # scikit-learn's 200, keeps fitting on ~800,000 patches to minutes.
+    return MLPClassifier(
+        hidden_layer_sizes=(50, 50),
+        learning_rate_init=0.001,
+        batch_size=1000,
+        early_stopping=True,
+        tol=1e-3,
+        n_iter_no_change=5,
+        max_iter=50,
+    )
+
+
+def _seed(estimator, rng):
+    """Give ``estimator`` a seed drawn from ``rng`` if its random_state is None."""
+    params = estimator.get_params(deep=False)
+    if "random_state" in params and params["random_state"] is None:
+        estimator.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+    return estimator
+
+
+class ColorizerPipeline(BaseEstimator):
+    """Colorize grey photographs: SOM chroma codebook + MLP patch classifier.
+
+    The method of Richart, Visca and Baliosian (2017). ``fit`` converts the
+    RGB training images to CIELUV, samples ``pixels_per_image`` pixels per
+    image, fits ``quantizer`` on their (U, V) chroma (each pixel's class is
+    its best-matching unit), and fits ``classifier`` to predict that class
+    from the patch of L around the pixel (L scaled to [0, 1]). ``predict``
+    classifies every pixel of a grey image from its patch, looks the class's
+    (U, V) up in the codebook and joins it with the pixel's own L.
+
+    Parameters
+    ----------
+    quantizer : estimator or None, default=None
+        Fitted on the (n_pixels, 2) chroma; must provide ``labels_`` after
+        fit, ``predict`` and ``codebook_``. None means
+        ``SOMQuantizer(n_rows=3, n_cols=3)``, the paper's 9 colours.
+    extractor : PatchExtractor or None, default=None
+        None means ``PatchExtractor(patch_size=3)`` (reflect padding). With
+        ``padding='valid'``, training pixels are drawn where the whole patch
+        fits (as in the paper), and colorizing pads by reflection so that
+        every pixel gets a colour.
+    classifier : classifier or None, default=None
+        Fitted on (patches, classes). None means
+        ``MLPClassifier(hidden_layer_sizes=(50, 50), learning_rate_init=0.001,
+        batch_size=1000, early_stopping=True, n_iter_no_change=5,
+        max_iter=50)``: the paper's network (ReLU, Adam, learning rate
+        0.001), stopped when the score on a 10% validation split stops
+        improving, so that fitting on a whole scene category takes minutes.
+    pixels_per_image : int, default=2500
+        Training pixels drawn per image (the paper's 2500); all pixels of an
+        image that has fewer.
+    random_state : int, RandomState instance or None, default=None
+        Draws the training pixels, and seeds every component whose own
+        ``random_state`` is None. Pass an int for reproducible models.
+
+    Attributes
+    ----------
+    quantizer_ : estimator
+        Fitted clone of ``quantizer``.
+    extractor_ : PatchExtractor
+        Fitted clone of ``extractor``.
+    classifier_ : classifier
+        Fitted clone of ``classifier``.
+    codebook_ : ndarray of shape (n_colours, 2)
+        (U, V) of each class, float64.
+    n_training_pixels_ : int
+        Number of sampled training pixels (patches).
+
+    Notes
+    -----
+    Components given as None can still be tuned through nested parameters:
+    ``set_params(quantizer__n_rows=5)`` first puts the default component in
+    place, then sets its parameter.
+
+    ``score`` is the opposite of the mean CIEDE2000 colour difference (see
+    :meth:`score`), not pixel accuracy: accuracy rewards predicting the
+    commonest, greyish class, and cannot compare codebooks of different
+    sizes.
+
+    References
+    ----------
+    P. Richart, J. Visca, J. Baliosian, "Image Colorization with Neural
+    Networks", Workshop of Computer Vision (WVC), 2017.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> from somcolor import ColorizerPipeline, to_grey
+    >>> image = data.astronaut()[::4, ::4]
+    >>> model = ColorizerPipeline(pixels_per_image=2000, random_state=0)
+    >>> model = model.fit([image])
+    >>> colour = model.predict(to_grey([image]))
+    >>> colour[0].shape
+    (128, 128, 3)
+    >>> model.codebook_.shape
+    (9, 2)
+    """
+
+    def __init__(
+        self,
+        quantizer=None,
+        extractor=None,
+        classifier=None,
+        *,
+        pixels_per_image=2500,
+        random_state=None,
+    ):
+        self.quantizer = quantizer
+        self.extractor = extractor
+        self.classifier = classifier
+        self.pixels_per_image = pixels_per_image
+        self.random_state = random_state
+
+    # -- parameters -------------------------------------------------------
+
+    def get_params(self, deep=True):
+        """Parameters of this pipeline, with nested ones when ``deep``.
+
+        For a component given as None, the nested parameters of its default
+        are reported, so that they can be searched over.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Include ``component__param`` entries.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=False)
+        if deep:
+            for name in _COMPONENTS:
+                component = params[name]
+                if component is None:
+                    component = _default_component(name)
+                for key, value in component.get_params(deep=True).items():
+                    params[f"{name}__{key}"] = value
+        return params
+
+    def set_params(self, **params):
+        """Set parameters, including nested ones of default components.
+
+        Parameters
+        ----------
+        **params : dict
+            ``name=value`` or ``component__param=value``.
+
+        Returns
+        -------
+        self : ColorizerPipeline
+        """
+        for name in _COMPONENTS:
+            nested = any(key.startswith(f"{name}__") for key in params)
+            if nested and params.get(name, getattr(self, name)) is None:
+                if name in params:
+                    params[name] = _default_component(name)
+                else:
+                    setattr(self, name, _default_component(name))
+        return super().set_params(**params)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        return tags
+
+    # -- fit --------------------------------------------------------------
+
+    def _components(self, rng):
+        components = {}
+        for name in _COMPONENTS:
+            given = getattr(self, name)
+            estimator = _default_component(name) if given is None else clone(given)
+            components[name] = _seed(estimator, rng)
+        return components
+
+    def fit(self, rgb_images, y=None):
+        """Learn the chroma codebook and the patch classifier.
+
+        Parameters
+        ----------
+        rgb_images : list of ndarray or ndarray of shape (n, H, W, 3)
+            RGB training images, uint8 (0..255) or float (0..1); sizes may
+            differ in a list.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ColorizerPipeline
+            The fitted pipeline.
+        """
+        images, _ = check_images(rgb_images, color=True, name="rgb_images")
+        check_scalar(self.pixels_per_image, "pixels_per_image", Integral, min_val=1)
+        rng = check_random_state(self.random_state)
+        components = self._components(rng)
+        quantizer, extractor, classifier = (components[n] for n in _COMPONENTS)
+        if not isinstance(extractor, PatchExtractor):
+            raise TypeError(
+                "extractor must be a somcolor.PatchExtractor, got "
+                f"{type(extractor).__name__}."
+            )
+        extractor.fit()
+
+        luv = [rgb_to_luv(image) for image in images]
+        lightness = [image[..., 0] / 100.0 for image in luv]
+        positions = extractor.sample_positions(
+            lightness, n_per_image=self.pixels_per_image, random_state=rng
+        )
+        chroma = np.empty((len(positions), 2))
+        for index, image in enumerate(luv):
+            here = positions[:, 0] == index
+            chroma[here] = image[positions[here, 1], positions[here, 2], 1:]
+        quantizer.fit(chroma)
+        labels = np.asarray(quantizer.labels_)
+        if np.unique(labels).size < 2:
+            raise ValueError(
+                "rgb_images: all sampled training pixels fall in one colour class "
+                "(are the images grey?); the classifier needs at least two "
+                "colours to learn from."
+            )
+        patches = extractor.extract_at(lightness, positions)
+        classifier.fit(patches, labels)
+
+        self.quantizer_ = quantizer
+        self.extractor_ = extractor
+        self.classifier_ = classifier
+        self.codebook_ = np.asarray(quantizer.codebook_, dtype=np.float64)
+        self.n_training_pixels_ = len(positions)
+        return self
+
+    # -- predict ----------------------------------------------------------
+
+    def _dense_extractor(self):
+        """The fitted extractor, padding by reflection if it was 'valid'."""
+        if self.extractor_.padding == "valid":
+            return clone(self.extractor_).set_params(
+                padding="reflect", max_patches=None
+            )
+        if self.extractor_.max_patches is not None:
+            return clone(self.extractor_).set_params(max_patches=None)
+        return self.extractor_
+
+    def _labels_from_lightness(self, lightness):
+        """Class map of one image, from its L in [0, 100]."""
+        patches = self._dense_extractor().transform([lightness / 100.0])
+        labels = np.empty(len(patches), dtype=np.intp)
+        for start in range(0, len(patches), _PREDICT_CHUNK):
+            stop = start + _PREDICT_CHUNK
+            labels[start:stop] = self.classifier_.predict(patches[start:stop])
+        return labels.reshape(lightness.shape)
+
+    def predict_labels(self, grey_images):
+        """Colour class (codebook index) of every pixel.
+
+        Parameters
+        ----------
+        grey_images : list of ndarray or ndarray of shape (n, H, W)
+            Grey images, uint8 (0..255) or float (0..1), read as sRGB grey
+            levels.
+
+        Returns
+        -------
+        labels : list of ndarray or ndarray of shape (n, H, W)
+            Integer class maps, one per image, as a list for a list.
+        """
+        check_is_fitted(self)
+        images, stacked = check_images(grey_images, color=False, name="grey_images")
+        maps = [self._labels_from_lightness(grey_to_lightness(g)) for g in images]
+        return images_like(maps, stacked)
+
+    def predict(self, grey_images):
+        """Colorize grey images.
+
+        Parameters
+        ----------
+        grey_images : list of ndarray or ndarray of shape (n, H, W)
+            Grey images, uint8 (0..255) or float (0..1), read as sRGB grey
+            levels (R = G = B). Sizes may differ in a list.
+
+        Returns
+        -------
+        rgb_images : list of ndarray or ndarray of shape (n, H, W, 3)
+            Float RGB in [0, 1], same height and width as each input, as a
+            list for a list. Every pixel keeps the lightness L of its grey
+            input: predicted chroma outside the sRGB gamut at that L is
+            scaled towards grey until it fits (see
+            :func:`somcolor.color.luv_to_rgb`).
+        """
+        check_is_fitted(self)
+        images, stacked = check_images(grey_images, color=False, name="grey_images")
+        out = []
+        for grey in images:
+            lightness = grey_to_lightness(grey)
+            labels = self._labels_from_lightness(lightness)
+            out.append(luv_to_rgb(lightness, self.codebook_[labels]))
+        return images_like(out, stacked)
+
+    def score(self, rgb_images, y=None):
+        """Opposite of the mean CIEDE2000 difference after re-colorizing.
+
+        Each colour image is made grey with :func:`somcolor.to_grey` (same
+        L), colorized, and compared with the original pixel by pixel with
+        :func:`skimage.color.deltaE_ciede2000` in CIELAB. The mean is over
+        all pixels of all images. Higher is better; 0 is a perfect
+        reconstruction. Unlike pixel accuracy, it compares fairly across
+        codebook (SOM) sizes and patch sizes.
+
+        Parameters
+        ----------
+        rgb_images : list of ndarray or ndarray of shape (n, H, W, 3)
+            RGB images, uint8 (0..255) or float (0..1).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-mean CIEDE2000`` (CIEDE2000 units, about 1 = just noticeable).
+        """
+        check_is_fitted(self)
+        images, _ = check_images(rgb_images, color=True, name="rgb_images")
+        predicted = self.predict(to_grey(images))
+        total = 0.0
+        count = 0
+        for truth, guess in zip(images, predicted):
+            delta = deltaE_ciede2000(rgb2lab(truth), rgb2lab(guess))
+            total += float(delta.sum())
+            count += delta.size
+        return -total / count

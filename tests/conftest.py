@@ -1,0 +1,45 @@
+"""Shared fixtures: small images, and the eight-scene data when available.
+
+The eight-scene data set is found through the ``SOMCOLOR_SCENE8``
+environment variable (the folder holding ``opencountry/`` etc.). Tests that
+need it are skipped, with the reason, when it is not set or not there.
+"""
+
+import numpy as np
+import pytest
+from skimage import data as skdata
+from skimage.transform import resize
+
+from somcolor.datasets import SCENE8_ENV, load_scene8, scene8_home
+
+
+@pytest.fixture(scope="session")
+def small_rgb_images():
+    """Six small uint8 RGB photographs of different sizes (ship with skimage)."""
+    sources = [skdata.astronaut(), skdata.coffee(), skdata.chelsea(), skdata.rocket()]
+    images = []
+    for k, image in enumerate(sources):
+        shape = (40 + 4 * k, 48 - 2 * k)
+        small = resize(image, shape, anti_aliasing=True)
+        images.append(np.round(small * 255).astype(np.uint8))
+    return images
+
+
+def _scene8_or_skip():
+    if scene8_home() is None:
+        pytest.skip(
+            f"eight-scene data not found: set {SCENE8_ENV} to the folder holding "
+            "opencountry/ (in CI: ../shared/data/scene8)"
+        )
+
+
+@pytest.fixture(scope="session")
+def opencountry_train():
+    _scene8_or_skip()
+    return load_scene8("opencountry", split="train")
+
+
+@pytest.fixture(scope="session")
+def opencountry_test():
+    _scene8_or_skip()
+    return load_scene8("opencountry", split="test")
