@@ -64,8 +64,9 @@ def rgb_to_luv(rgb):
     --------
     >>> import numpy as np
     >>> from somcolor.color import rgb_to_luv
-    >>> rgb_to_luv(np.array([[[1.0, 1.0, 1.0]]])).round(3)
-    array([[[100.,   0.,   0.]]])
+    >>> luv = rgb_to_luv(np.array([[[1.0, 1.0, 1.0]]]))
+    >>> luv.shape, round(float(luv[0, 0, 0]), 6)
+    ((1, 1, 3), 100.0)
     """
     return skcolor.rgb2luv(np.asarray(rgb, dtype=np.float64))
 
