@@ -10,23 +10,41 @@ import numpy as np
 __all__ = ["check_images", "images_like"]
 
 
-def _image_list(images, name):
+_STACK_SHAPES = {2: "(n_images, height, width)", 3: "(n_images, height, width, 3)"}
+
+
+def _image_list(images, name, ndim):
     """Split ``images`` into a list of arrays; remember if it was stacked."""
     if images is None:
         raise TypeError(f"{name} must be a list of images or an array, got None.")
-    if isinstance(images, np.ndarray):
+    if isinstance(images, np.ndarray) and images.dtype != object:
+        if images.ndim != ndim + 1:
+            raise ValueError(
+                f"{name} as an array must have shape {_STACK_SHAPES[ndim]}, got "
+                f"shape {images.shape}."
+            )
         return list(images), True
     if isinstance(images, (str, bytes)) or not hasattr(images, "__len__"):
         raise TypeError(
             f"{name} must be a list of images or an array, got {type(images).__name__}."
         )
-    return [np.asarray(image) for image in images], False
+    arrays = []
+    for index, image in enumerate(images):
+        try:
+            arrays.append(np.asarray(image))
+        except (ValueError, TypeError) as error:
+            raise ValueError(
+                f"{name}[{index}] cannot be read as an array: {error}"
+            ) from None
+    return arrays, False
 
 
 def _to_unit_float(image, name, index):
     """Convert one image to float64 in [0, 1], refusing what cannot be read."""
     if image.dtype == np.uint8:
         return image.astype(np.float64) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float64) / 65535.0
     if image.dtype.kind == "f":
         if not np.all(np.isfinite(image)):
             raise ValueError(
@@ -40,8 +58,8 @@ def _to_unit_float(image, name, index):
             )
         return image.astype(np.float64)
     raise TypeError(
-        f"{name}[{index}] has dtype {image.dtype}; expected uint8 (0..255) or "
-        "float (0..1)."
+        f"{name}[{index}] has dtype {image.dtype}; expected uint8 (0..255), "
+        "uint16 (0..65535) or float (0..1)."
     )
 
 
@@ -67,14 +85,7 @@ def check_images(images, *, color, name="images", min_images=1):
     stacked : bool
         Whether the input was one stacked array (outputs follow suit).
     """
-    image_list, stacked = _image_list(images, name)
-    if stacked and images.ndim != (4 if color else 3):
-        expected = (
-            "(n_images, height, width, 3)" if color else "(n_images, height, width)"
-        )
-        raise ValueError(
-            f"{name} as an array must have shape {expected}, got shape {images.shape}."
-        )
+    image_list, stacked = _image_list(images, name, 3 if color else 2)
     if len(image_list) < min_images:
         raise ValueError(
             f"{name} must contain at least {min_images} image(s), got "
@@ -85,15 +96,22 @@ def check_images(images, *, color, name="images", min_images=1):
         if image.dtype == object:
             raise TypeError(f"{name}[{index}] is not a numeric array (dtype object).")
         if color:
+            if image.ndim == 3 and image.shape[2] == 4:
+                image = image[..., :3]  # RGBA: the alpha channel is ignored
             if image.ndim != 3 or image.shape[2] != 3:
                 raise ValueError(
                     f"{name}[{index}] must be an RGB image of shape (height, "
-                    f"width, 3), got shape {image.shape}."
+                    f"width, 3) (or RGBA, alpha ignored), got shape {image.shape}."
                 )
         elif image.ndim != 2:
+            hint = (
+                " For a colour image, make it grey first with somcolor.to_grey."
+                if image.ndim == 3 and image.shape[-1] in (3, 4)
+                else ""
+            )
             raise ValueError(
                 f"{name}[{index}] must be a grey image of shape (height, width), "
-                f"got shape {image.shape}."
+                f"got shape {image.shape}.{hint}"
             )
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise ValueError(f"{name}[{index}] is empty (shape {image.shape}).")

@@ -22,6 +22,10 @@ _COMPONENTS = ("quantizer", "extractor", "classifier")
 # the memory of the MLP's hidden activations for large images.
 _PREDICT_CHUNK = 1 << 17
 
+# Below this chroma (CIELUV units, about one just-noticeable difference) a
+# pixel is grey; training images with no pixel above it have nothing to teach.
+_MIN_CHROMA = 1.0
+
 
 def _default_component(name):
     """The paper's component for ``name`` (used where the parameter is None)."""
@@ -247,6 +251,12 @@ class ColorizerPipeline(BaseEstimator):
         for index, image in enumerate(luv):
             here = positions[:, 0] == index
             chroma[here] = image[positions[here, 1], positions[here, 2], 1:]
+        if np.hypot(chroma[:, 0], chroma[:, 1]).max() < _MIN_CHROMA:
+            raise ValueError(
+                "rgb_images carry no colour: every sampled training pixel has "
+                f"chroma below {_MIN_CHROMA} CIELUV unit (are the images grey?); "
+                "fit needs colour photographs to learn from."
+            )
         quantizer.fit(chroma)
         labels = np.asarray(quantizer.labels_)
         if np.unique(labels).size < 2:

@@ -73,7 +73,7 @@ def test_gamut_scale_is_the_largest_feasible():
     assert outside.all()
 
 
-@pytest.mark.parametrize("bad", [np.zeros((2, 2)), np.zeros((1, 2, 2, 4))])
+@pytest.mark.parametrize("bad", [np.zeros((2, 2)), np.zeros((1, 2, 2, 2))])
 def test_to_grey_refuses_non_rgb(bad):
     with pytest.raises(ValueError, match="rgb_images"):
         to_grey(bad)

@@ -204,11 +204,11 @@ def test_grid_search_and_cross_val_on_image_list(small_rgb_images):
         ([], ValueError, "at least 1"),
         (None, TypeError, "None"),
         ([np.zeros((4, 4))], ValueError, r"rgb_images\[0\] must be an RGB image"),
-        ([np.zeros((4, 4, 3)), np.zeros((4, 4, 4))], ValueError, r"rgb_images\[1\]"),
+        ([np.zeros((4, 4, 3)), np.zeros((4, 4, 2))], ValueError, r"rgb_images\[1\]"),
         ([np.full((4, 4, 3), np.nan)], ValueError, "NaN"),
         ([np.full((4, 4, 3), 2.0)], ValueError, "outside"),
         ([np.zeros((4, 4, 3), np.int64)], TypeError, "dtype int64"),
-        ([np.full((8, 8, 3), 0.5)], ValueError, "one colour class"),
+        ([np.full((8, 8, 3), 0.5)], ValueError, "carry no colour"),
     ],
 )
 def test_fit_refuses_bad_images(images, error, match):
