@@ -29,6 +29,7 @@ SCENE8_URL = (
 #: SHA-256 of :data:`SCENE8_URL`'s archive, checked after download. None
 #: means unchecked: pooch then logs the hash it computed, to be recorded here.
 SCENE8_SHA256 = None
+_SCENE8_ARCHIVE = "spatial_envelope_256x256_static_8outdoorcategories.zip"
 SCENE8_CATEGORIES = (
     "coast",
     "forest",
@@ -144,7 +145,7 @@ def scene8_home(data_home=None):
         return None
     if _holds_scene8(home):
         return home
-    extracted = home / (Path(SCENE8_URL).name + ".unzip")
+    extracted = home / (_SCENE8_ARCHIVE + ".unzip")
     if extracted.is_dir():
         for folder in sorted(p for p in extracted.rglob("*") if p.is_dir()):
             if _holds_scene8(folder):
@@ -167,7 +168,7 @@ def _download_scene8(data_home):
     pooch.retrieve(
         SCENE8_URL,
         known_hash=None if SCENE8_SHA256 is None else f"sha256:{SCENE8_SHA256}",
-        fname=Path(SCENE8_URL).name,
+        fname=_SCENE8_ARCHIVE,
         path=data_home,
         processor=pooch.Unzip(),
         progressbar=False,
