@@ -178,11 +178,13 @@ def test_colorize_keeps_names_and_never_overwrites(
     assert not np.array_equal(result, small_rgb_images[3])
 
     status = main(
-        ["colorize", str(fitted_model), str(inputs), "-o", str(outdir), "-q"]
+        ["-q", "colorize", str(fitted_model), str(inputs), "-o", str(outdir)]
         + ["--overwrite"]
     )
     assert status == 0
-    assert "2 written, 0 skipped, 0 failed" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "2 written, 0 skipped, 0 failed" in captured.out
+    assert captured.err == ""  # --quiet: no progress bar
     replaced = skio.imread(outdir / "old.jpg")
     assert replaced.shape == grey.shape + (3,)
     assert sorted(p.name for p in outdir.iterdir()) == ["old.jpg", "photo0.png"]
@@ -235,19 +237,17 @@ def test_colorize_reports_bad_inputs_in_one_line(
         assert len(err.strip().splitlines()) == 1
 
 
-def test_colorize_unwritable_output_folder(fitted_model, tmp_path, small_rgb_images):
+def test_colorize_unwritable_output_folder(
+    fitted_model, tmp_path, small_rgb_images, capsys
+):
     inputs = _write_folder(tmp_path / "in", small_rgb_images[:1])
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = subprocess.run(
-        [sys.executable, "-m", "somcolor", "colorize", str(fitted_model)]
-        + [str(inputs[0]), "-o", str(blocker / "out")],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 1
-    assert result.stderr.startswith("somcolor: error: cannot write in")
-    assert len(result.stderr.strip().splitlines()) == 1
+    argv = ["colorize", str(fitted_model), str(inputs[0]), "-o", str(blocker / "out")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: cannot write in")
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_evaluate_prints_table_next_to_grey(
