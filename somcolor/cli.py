@@ -27,7 +27,7 @@ def _one_line(exc):
     return text[0] if text else type(exc).__name__
 
 
-class InputError(click.ClickException):
+class _InputError(click.ClickException):
     """Bad input, reported in one line as ``somcolor: error: ...``."""
 
     def show(self, file=None):
@@ -41,9 +41,9 @@ def _files(patterns):
     try:
         files = _expand(list(patterns))
     except FileNotFoundError as exc:
-        raise InputError(str(exc)) from exc
+        raise _InputError(str(exc)) from exc
     if not files:
-        raise InputError(
+        raise _InputError(
             f"no image files found in {', '.join(map(repr, patterns))} (folders "
             "are searched for .jpg, .jpeg, .png, .bmp, .tif, .tiff, .gif, .webp)."
         )
@@ -51,19 +51,19 @@ def _files(patterns):
 
 
 def _read(path):
-    """Read one image file as an array; raise InputError when it cannot."""
+    """Read one image file as an array; raise _InputError when it cannot."""
     from skimage import io as skio
 
     try:
         image = np.asarray(skio.imread(path))
     except _READ_ERRORS as exc:
-        raise InputError(f"{path}: not a readable image ({_one_line(exc)})") from exc
+        raise _InputError(f"{path}: not a readable image ({_one_line(exc)})") from exc
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
     if image.ndim not in (2, 3) or (
         image.ndim == 3 and image.shape[-1] not in (2, 3, 4)
     ):
-        raise InputError(f"{path}: not a still image (array of shape {image.shape}).")
+        raise _InputError(f"{path}: not a still image (array of shape {image.shape}).")
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
@@ -72,7 +72,7 @@ def _read(path):
         return image.astype(np.float64)
     if image.dtype.kind == "f":
         return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
-    raise InputError(f"{path}: unsupported pixel type {image.dtype}.")
+    raise _InputError(f"{path}: unsupported pixel type {image.dtype}.")
 
 
 def _colour_or_none(image):
@@ -104,25 +104,25 @@ def _load_model(path):
     try:
         return load(path)
     except FileNotFoundError as exc:
-        raise InputError(str(exc)) from exc
+        raise _InputError(str(exc)) from exc
     except ModelFileError as exc:
-        raise InputError(str(exc)) from exc
+        raise _InputError(str(exc)) from exc
     except ImportError as exc:
-        raise InputError(str(exc)) from exc
+        raise _InputError(str(exc)) from exc
 
 
 def _check_writable_folder(folder):
     """Create ``folder`` if needed and check that files can be written there."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: exists and is not a folder.")
+        raise _InputError(f"{folder}: exists and is not a folder.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".somcolor-write-test-")
         os.close(fd)
         os.remove(probe)
     except OSError as exc:
-        raise InputError(f"cannot write in {folder}: {exc.strerror or exc}.") from exc
+        raise _InputError(f"cannot write in {folder}: {exc.strerror or exc}.") from exc
 
 
 def _quiet(ctx, quiet):
@@ -248,15 +248,15 @@ def fit(
         if not layers or min(layers) < 1:
             raise ValueError
     except ValueError:
-        raise InputError(
+        raise _InputError(
             f"--hidden-layers must be positive integers separated by commas, "
             f"got {hidden_layers!r}."
         ) from None
     if patch_size % 2 == 0:
-        raise InputError(f"--patch-size must be odd, got {patch_size}.")
+        raise _InputError(f"--patch-size must be odd, got {patch_size}.")
     output = Path(output)
     if output.exists() and not overwrite:
-        raise InputError(
+        raise _InputError(
             f"{output} exists; pass --overwrite to replace it, or choose another "
             "name with -o."
         )
@@ -271,7 +271,7 @@ def fit(
             colour.append(rgb)
             used.append(path)
     if not colour:
-        raise InputError(
+        raise _InputError(
             f"all {len(files)} image(s) are grey; fit needs colour photographs."
         )
     classifier = _default_component("classifier").set_params(hidden_layer_sizes=layers)
@@ -286,7 +286,7 @@ def fit(
     try:
         model.fit(colour)
     except (ValueError, TypeError) as exc:
-        raise InputError(_one_line(exc)) from exc
+        raise _InputError(_one_line(exc)) from exc
     # Pixel accuracy on (at most 20, evenly spaced) training images.
     shown = np.linspace(0, len(colour) - 1, min(len(colour), 20)).round().astype(int)
     accuracy = _training_accuracy(model, [colour[i] for i in np.unique(shown)])
@@ -412,7 +412,7 @@ def colorize(ctx, model, images, outdir, overwrite, quiet):
             grey = _as_grey(_read(path))
             colour = fitted.predict([grey])[0]
             write_image_atomic(target, _to_uint8(colour))
-        except InputError as exc:
+        except _InputError as exc:
             failed.append((path, exc.format_message()))
         except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
             failed.append((path, f"{path}: {_one_line(exc)}"))
@@ -442,7 +442,7 @@ def _colourfulness(rgb):
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
 
 
-def quality_table(model, rgb_images):
+def _quality_table(model, rgb_images):
     """Quality of ``model`` on colour images, next to grey and the oracle.
 
     Parameters
@@ -530,12 +530,12 @@ def evaluate(ctx, model, images, quiet):
         else:
             colour.append(rgb)
     if not colour:
-        raise InputError(
+        raise _InputError(
             "no colour image to compare with: evaluate needs colour photographs."
         )
     if not quiet:
         fitted.set_params(verbose=1)
-    rows = quality_table(fitted, colour)
+    rows = _quality_table(fitted, colour)
     accuracy = rows.pop("pixel accuracy")
     note = f" ({len(grey)} grey image(s) skipped)" if grey else ""
     click.echo(f"{len(colour)} colour image(s){note}, {model}")
