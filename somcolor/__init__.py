@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 from .color import to_grey
 from .patches import PatchExtractor
+from .persistence import load, save
 from .pipeline import ColorizerPipeline
 from .som import SOMQuantizer
 
@@ -22,5 +23,7 @@ __all__ = [
     "PatchExtractor",
     "SOMQuantizer",
     "to_grey",
+    "save",
+    "load",
     "__version__",
 ]

@@ -2,8 +2,12 @@
 
 The eight-scene data set (Oliva and Torralba, 2001) is never shipped with
 somcolor. :func:`load_scene8` reads a local copy, found through the
-``data_home`` argument or the ``SOMCOLOR_SCENE8`` environment variable (the
-folder that holds ``coast/``, ``forest/``, ..., ``opencountry/``).
+``data_home`` argument or the ``SOMCOLOR_SCENE8`` environment variable, and
+downloads the authors' original archive (256x256 images, about 130 MB) into
+a cache with :mod:`pooch` when there is none. A local copy is a folder that
+holds either one folder per category (``coast/``, ..., ``opencountry/``) or
+the images themselves, named ``<category>_<name>.jpg`` as in the original
+archive.
 """
 
 import glob
@@ -17,6 +21,15 @@ from sklearn.utils import Bunch
 __all__ = ["load_images", "load_scene8", "scene8_home", "SCENE8_CATEGORIES"]
 
 SCENE8_ENV = "SOMCOLOR_SCENE8"
+#: The authors' original archive of the eight scene categories.
+SCENE8_URL = (
+    "https://people.csail.mit.edu/torralba/code/spatialenvelope/"
+    "spatial_envelope_256x256_static_8outdoorcategories.zip"
+)
+#: SHA-256 of :data:`SCENE8_URL`'s archive, checked after download. None
+#: means unchecked: pooch then logs the hash it computed, to be recorded here.
+SCENE8_SHA256 = None
+_SCENE8_ARCHIVE = "spatial_envelope_256x256_static_8outdoorcategories.zip"
 SCENE8_CATEGORIES = (
     "coast",
     "forest",
@@ -87,8 +100,24 @@ def load_images(paths):
     return [skio.imread(f) for f in files], files
 
 
+def _category_files(home, name):
+    """Sorted image files of one category, in either layout."""
+    folder = home / name
+    if folder.is_dir():
+        return sorted(folder.glob("*.jpg"))
+    return sorted(home.glob(f"{name}_*.jpg"))
+
+
+def _holds_scene8(folder):
+    return (folder / "opencountry").is_dir() or any(folder.glob("opencountry_*.jpg"))
+
+
 def scene8_home(data_home=None):
-    """The folder of the local eight-scene copy, or None if there is none.
+    """The folder of a local eight-scene copy, or None if there is none.
+
+    Looks in ``data_home`` when given, else in the folder named by the
+    ``SOMCOLOR_SCENE8`` environment variable, and in the folder a previous
+    download was extracted to below either. Never downloads.
 
     Parameters
     ----------
@@ -98,6 +127,9 @@ def scene8_home(data_home=None):
     Returns
     -------
     path : pathlib.Path or None
+        A folder holding ``opencountry/`` (and the other category folders),
+        or the images of the original archive, ``opencountry_*.jpg`` and so
+        on.
 
     Examples
     --------
@@ -109,11 +141,65 @@ def scene8_home(data_home=None):
     if not home:
         return None
     home = Path(home)
-    return home if (home / "opencountry").is_dir() else None
+    if not home.is_dir():
+        return None
+    if _holds_scene8(home):
+        return home
+    extracted = home / (_SCENE8_ARCHIVE + ".unzip")
+    if extracted.is_dir():
+        for folder in sorted(p for p in extracted.rglob("*") if p.is_dir()):
+            if _holds_scene8(folder):
+                return folder
+    return None
 
 
-def load_scene8(category="opencountry", data_home=None, split=None):
-    """Load images of the eight-scene data set from a local copy.
+def _download_scene8(data_home):
+    """Download and extract the original archive into ``data_home``."""
+    try:
+        import pooch
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "Downloading the eight-scene data set needs pooch: pip install pooch "
+            f"(or pip install 'somcolor[data]'), or set {SCENE8_ENV} to a local "
+            "copy."
+        ) from exc
+    data_home = Path(data_home)
+    data_home.mkdir(parents=True, exist_ok=True)
+    pooch.retrieve(
+        SCENE8_URL,
+        known_hash=None if SCENE8_SHA256 is None else f"sha256:{SCENE8_SHA256}",
+        fname=_SCENE8_ARCHIVE,
+        path=data_home,
+        processor=pooch.Unzip(),
+        progressbar=False,
+    )
+    home = scene8_home(data_home)
+    if home is None:
+        raise FileNotFoundError(
+            f"The archive downloaded from {SCENE8_URL} into {data_home} holds no "
+            "eight-scene images (opencountry_*.jpg)."
+        )
+    return home
+
+
+def _default_cache():
+    try:
+        import pooch
+    except ImportError:  # pragma: no cover - depends on the install
+        return Path.home() / ".cache" / "somcolor"
+    return Path(pooch.os_cache("somcolor"))
+
+
+def load_scene8(category=None, data_home=None, split=None, *, download=True):
+    """Load images of the eight-scene data set, downloading it if needed.
+
+    The data are looked for in ``data_home``, else in the folder named by
+    the ``SOMCOLOR_SCENE8`` environment variable, else in somcolor's cache
+    (``pooch.os_cache("somcolor")``). When none holds them and ``download``
+    is true, the authors' original archive (:data:`SCENE8_URL`, 256x256
+    images) is downloaded with :mod:`pooch`, checked against
+    :data:`SCENE8_SHA256`, and extracted into ``data_home`` (or the cache),
+    where later calls find it.
 
     The fixed train/test split used throughout somcolor's documentation is
     by image: the files of a category sorted by name, every fifth one (the
@@ -121,13 +207,17 @@ def load_scene8(category="opencountry", data_home=None, split=None):
 
     Parameters
     ----------
-    category : str, list of str or None, default='opencountry'
-        One of :data:`SCENE8_CATEGORIES`, a list of them, or None for all.
+    category : str, list of str or None, default=None
+        One of :data:`SCENE8_CATEGORIES` (the paper's is ``'opencountry'``),
+        a list of them, or None for all eight.
     data_home : str or path-like, optional
-        Folder holding the category folders. Defaults to the
-        ``SOMCOLOR_SCENE8`` environment variable.
+        Folder holding the data, or where to download them. Defaults to the
+        ``SOMCOLOR_SCENE8`` environment variable, then to the cache.
     split : {None, 'train', 'test'}, default=None
         None for every image, else that part of the fixed 80/20 split.
+    download : bool, default=True
+        Download the archive when no local copy is found; when False, raise
+        FileNotFoundError instead.
 
     Returns
     -------
@@ -142,13 +232,6 @@ def load_scene8(category="opencountry", data_home=None, split=None):
     ...     data = load_scene8("opencountry", split="test")
     ...     assert len(data.images) == len(data.filenames)
     """
-    home = scene8_home(data_home)
-    if home is None:
-        raise FileNotFoundError(
-            "No local copy of the eight-scene data set: pass data_home or set "
-            f"the {SCENE8_ENV} environment variable to the folder that holds "
-            "'opencountry/' and the other category folders."
-        )
     if category is None:
         categories = list(SCENE8_CATEGORIES)
     elif isinstance(category, str):
@@ -163,9 +246,24 @@ def load_scene8(category="opencountry", data_home=None, split=None):
             )
     if split not in (None, "train", "test"):
         raise ValueError(f"split must be None, 'train' or 'test', got {split!r}.")
+    home = scene8_home(data_home)
+    if home is None and data_home is None:
+        home = scene8_home(_default_cache())
+    if home is None:
+        if not download:
+            raise FileNotFoundError(
+                "No local copy of the eight-scene data set: pass data_home or set "
+                f"the {SCENE8_ENV} environment variable to the folder that holds "
+                "'opencountry/' and the other category folders, or pass "
+                "download=True."
+            )
+        target = data_home
+        if target is None:
+            target = os.environ.get(SCENE8_ENV) or _default_cache()
+        home = _download_scene8(target)
     images, filenames, labels = [], [], []
     for name in categories:
-        files = sorted((home / name).glob("*.jpg"))
+        files = _category_files(home, name)
         keep = np.arange(len(files)) % 5 == 4
         if split == "train":
             keep = ~keep

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from ._images import check_images, images_like
+from ._progress import progress
 from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
 from .patches import PatchExtractor
 from .som import SOMQuantizer
@@ -90,6 +91,10 @@ class ColorizerPipeline(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Draws the training pixels, and seeds every component whose own
         ``random_state`` is None. Pass an int for reproducible models.
+    verbose : int, default=0
+        When positive, show progress bars (tqdm, on stderr) over the images
+        in ``fit``, ``predict``, ``predict_labels`` and ``score``, and over
+        the training steps (SOM, classifier) in ``fit``.
 
     Attributes
     ----------
@@ -142,12 +147,14 @@ class ColorizerPipeline(BaseEstimator):
         *,
         pixels_per_image=2500,
         random_state=None,
+        verbose=0,
     ):
         self.quantizer = quantizer
         self.extractor = extractor
         self.classifier = classifier
         self.pixels_per_image = pixels_per_image
         self.random_state = random_state
+        self.verbose = verbose
 
     # -- parameters -------------------------------------------------------
 
@@ -242,7 +249,10 @@ class ColorizerPipeline(BaseEstimator):
             )
         extractor.fit()
 
-        luv = [rgb_to_luv(image) for image in images]
+        luv = [
+            rgb_to_luv(image)
+            for image in progress(images, verbose=self.verbose, desc="to CIELUV")
+        ]
         lightness = [image[..., 0] / 100.0 for image in luv]
         positions = extractor.sample_positions(
             lightness, n_per_image=self.pixels_per_image, random_state=rng
@@ -257,7 +267,11 @@ class ColorizerPipeline(BaseEstimator):
                 f"chroma below {_MIN_CHROMA} CIELUV unit (are the images grey?); "
                 "fit needs colour photographs to learn from."
             )
+        steps = progress(
+            total=2, verbose=self.verbose, desc="training SOM, MLP", unit="step"
+        )
         quantizer.fit(chroma)
+        steps.update()
         labels = np.asarray(quantizer.labels_)
         if np.unique(labels).size < 2:
             raise ValueError(
@@ -267,6 +281,8 @@ class ColorizerPipeline(BaseEstimator):
             )
         patches = extractor.extract_at(lightness, positions)
         classifier.fit(patches, labels)
+        steps.update()
+        steps.close()
 
         self.quantizer_ = quantizer
         self.extractor_ = extractor
@@ -312,7 +328,10 @@ class ColorizerPipeline(BaseEstimator):
         """
         check_is_fitted(self)
         images, stacked = check_images(grey_images, color=False, name="grey_images")
-        maps = [self._labels_from_lightness(grey_to_lightness(g)) for g in images]
+        maps = [
+            self._labels_from_lightness(grey_to_lightness(g))
+            for g in progress(images, verbose=self.verbose, desc="classifying")
+        ]
         return images_like(maps, stacked)
 
     def predict(self, grey_images):
@@ -336,7 +355,7 @@ class ColorizerPipeline(BaseEstimator):
         check_is_fitted(self)
         images, stacked = check_images(grey_images, color=False, name="grey_images")
         out = []
-        for grey in images:
+        for grey in progress(images, verbose=self.verbose, desc="colorizing"):
             lightness = grey_to_lightness(grey)
             labels = self._labels_from_lightness(lightness)
             out.append(luv_to_rgb(lightness, self.codebook_[labels]))

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from skimage import data as skdata
 from skimage import io as skio
 
@@ -40,3 +41,237 @@ def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys):
     assert np.abs(left[..., 0] - left[..., 1]).max() <= 1
     middle = picture[:, width + 8 : 2 * width + 8].astype(int)
     assert np.abs(middle[..., 0] - middle[..., 2]).mean() > 2
+
+
+# -- fit / colorize / evaluate on real image files ------------------------
+
+COMMANDS = ["fit", "colorize", "evaluate", "demo"]
+
+
+def _write_folder(folder, images, suffix=".png"):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, image in enumerate(images):
+        path = folder / f"photo{k}{suffix}"
+        skio.imsave(path, image, check_contrast=False)
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def fitted_model(tmp_path_factory, small_rgb_images):
+    """A model written by ``somcolor fit`` on a folder of PNG files."""
+    root = tmp_path_factory.mktemp("cli")
+    train = root / "train"
+    _write_folder(train, small_rgb_images[:3])
+    model = root / "model.skops"
+    status = main(
+        [
+            "fit",
+            str(train),
+            "-o",
+            str(model),
+            "--pixels-per-image",
+            "400",
+            "--hidden-layers",
+            "16",
+            "--som-rows",
+            "2",
+            "--som-cols",
+            "3",
+            "--palette",
+            "--quiet",
+        ]
+    )
+    assert status == 0
+    return model
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command, capsys):
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Usage: somcolor {command}")
+    assert "--quiet" in out or command == "demo"
+
+
+def test_top_level_help_lists_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "somcolor", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("Usage: somcolor")
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_fit_writes_model_palette_and_summary(fitted_model, capsys):
+    import somcolor
+
+    model = somcolor.load(fitted_model)
+    assert isinstance(model, somcolor.ColorizerPipeline)
+    assert model.codebook_.shape == (6, 2)
+    assert model.classifier_.hidden_layer_sizes == (16,)
+    assert model.n_training_pixels_ == 3 * 400
+    palette = skio.imread(fitted_model.with_name("model-palette.png"))
+    assert palette.ndim == 3 and palette.shape[0] > 50
+    # The palette is colourful: its channels differ.
+    assert np.abs(palette[..., 0].astype(int) - palette[..., 2]).max() > 30
+
+
+def test_fit_summary_and_refuses_to_overwrite(tmp_path, small_rgb_images, capsys):
+    _write_folder(tmp_path / "train", small_rgb_images[:2], suffix=".jpg")
+    model = tmp_path / "m.skops"
+    args = ["fit", str(tmp_path / "train" / "*.jpg"), "-o", str(model), "-q"]
+    args += ["--pixels-per-image", "200", "--hidden-layers", "8"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "trained on 2 colour image(s), 400 training pixels" in out
+    assert "codebook: 3x3 = 9 colours" in out
+    assert re.search(r"training pixel accuracy: 0\.\d{3}", out)
+    before = model.read_bytes()
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "exists; pass --overwrite" in err and len(err.strip().splitlines()) == 1
+    assert model.read_bytes() == before
+
+
+def test_fit_refuses_grey_images(tmp_path, small_rgb_images, capsys):
+    from somcolor import to_grey
+
+    grey = [np.round(g * 255).astype(np.uint8) for g in to_grey(small_rgb_images[:2])]
+    _write_folder(tmp_path / "grey", grey)
+    status = main(
+        ["fit", str(tmp_path / "grey"), "-o", str(tmp_path / "m.skops"), "-q"]
+    )
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: all 2 image(s) are grey")
+    assert not (tmp_path / "m.skops").exists()
+
+
+def test_colorize_keeps_names_and_never_overwrites(
+    fitted_model, tmp_path, small_rgb_images, capsys
+):
+    from somcolor import to_grey
+
+    inputs = tmp_path / "in"
+    colour = _write_folder(inputs, small_rgb_images[3:4])  # a colour PNG
+    grey = np.round(to_grey(small_rgb_images[:1])[0] * 255).astype(np.uint8)
+    skio.imsave(inputs / "old.jpg", grey)  # a grey JPEG
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    (outdir / "old.jpg").write_bytes(b"keep me")
+
+    status = main(["colorize", str(fitted_model), str(inputs), "-o", str(outdir)])
+    assert status == 0
+    out = capsys.readouterr().out
+    assert "1 written, 1 skipped, 0 failed" in out
+    assert (outdir / "old.jpg").read_bytes() == b"keep me"
+    result = skio.imread(outdir / colour[0].name)
+    assert result.shape == small_rgb_images[3].shape
+    # Colour inputs are made grey first: the output is a colorization, and
+    # its chroma is not the original's.
+    assert np.abs(result[..., 0].astype(int) - result[..., 2]).mean() > 1
+    assert not np.array_equal(result, small_rgb_images[3])
+
+    status = main(
+        ["-q", "colorize", str(fitted_model), str(inputs), "-o", str(outdir)]
+        + ["--overwrite"]
+    )
+    assert status == 0
+    captured = capsys.readouterr()
+    assert "2 written, 0 skipped, 0 failed" in captured.out
+    assert captured.err == ""  # --quiet: no progress bar
+    replaced = skio.imread(outdir / "old.jpg")
+    assert replaced.shape == grey.shape + (3,)
+    assert sorted(p.name for p in outdir.iterdir()) == ["old.jpg", "photo0.png"]
+
+
+def test_colorize_write_is_atomic(
+    fitted_model, tmp_path, small_rgb_images, monkeypatch
+):
+    import somcolor.demo
+
+    inputs = _write_folder(tmp_path / "in", small_rgb_images[:1])
+    outdir = tmp_path / "out"
+
+    def broken_imsave(path, image, **kwargs):
+        with open(path, "wb") as handle:
+            handle.write(b"\x89PNG half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(somcolor.demo.skio, "imsave", broken_imsave)
+    status = main(["colorize", str(fitted_model), str(inputs[0]), "-o", str(outdir)])
+    assert status == 1
+    # Neither the target nor a temporary file is left behind.
+    assert list(outdir.iterdir()) == []
+
+
+def test_colorize_reports_bad_inputs_in_one_line(
+    fitted_model, tmp_path, small_rgb_images, capsys
+):
+    inputs = tmp_path / "in"
+    _write_folder(inputs, small_rgb_images[:1])
+    (inputs / "notes.png").write_text("not an image")
+    outdir = tmp_path / "out"
+    status = main(["colorize", str(fitted_model), str(inputs), "-o", str(outdir), "-q"])
+    assert status == 1
+    captured = capsys.readouterr()
+    assert "1 written, 0 skipped, 1 failed" in captured.out
+    failures = captured.err.strip().splitlines()
+    assert len(failures) == 1 and "notes.png: not a readable image" in failures[0]
+    assert "Traceback" not in captured.err
+
+    for argv, expected in [
+        (["colorize", str(fitted_model), str(tmp_path / "missing.png")], "No file"),
+        (["colorize", str(tmp_path / "nope.skops"), str(inputs)], "No model file"),
+        (["colorize", str(inputs / "notes.png"), str(inputs)], "not a somcolor model"),
+    ]:
+        status = main(argv + ["-o", str(outdir)])
+        err = capsys.readouterr().err
+        assert status == 1
+        assert err.startswith("somcolor: error:") and expected in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_colorize_unwritable_output_folder(
+    fitted_model, tmp_path, small_rgb_images, capsys
+):
+    inputs = _write_folder(tmp_path / "in", small_rgb_images[:1])
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    argv = ["colorize", str(fitted_model), str(inputs[0]), "-o", str(blocker / "out")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: cannot write in")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_evaluate_prints_table_next_to_grey(
+    fitted_model, tmp_path, small_rgb_images, capsys
+):
+    _write_folder(tmp_path / "held_out", small_rgb_images[3:])
+    status = main(["evaluate", str(fitted_model), str(tmp_path / "held_out"), "-q"])
+    assert status == 0
+    out = capsys.readouterr().out
+    rows = {}
+    for line in out.splitlines():
+        match = re.match(
+            r"(colorized|grey \(U = V = 0\)|oracle \(codebook\))\s+"
+            r"(\d+\.\d+)\s+(\d+\.\d+)",
+            line,
+        )
+        if match:
+            rows[match.group(1)] = (float(match.group(2)), float(match.group(3)))
+    assert set(rows) == {"colorized", "grey (U = V = 0)", "oracle (codebook)"}
+    assert rows["grey (U = V = 0)"][1] == 0.0  # grey has no colourfulness
+    # The colorized row is the pipeline's own score on the same files.
+    import somcolor
+
+    held_out = [skio.imread(p) for p in sorted((tmp_path / "held_out").iterdir())]
+    expected = -somcolor.load(fitted_model).score(held_out)
+    assert rows["colorized"][0] == pytest.approx(expected, abs=0.006)
+    assert re.search(r"pixel accuracy of the class map: [01]\.\d{3}", out)

@@ -1,0 +1,609 @@
+"""The ``somcolor`` command line (also ``python -m somcolor``).
+
+Commands: ``fit``, ``colorize``, ``evaluate`` and ``demo``; ``somcolor
+COMMAND --help`` describes each. Bad input (a missing file, a file that is
+not an image, an output folder that cannot be written) is explained in one
+line on stderr, without a traceback, and gives a non-zero exit status.
+"""
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import numpy as np
+
+from . import __version__
+
+__all__ = ["cli", "main"]
+
+_READ_ERRORS = (OSError, ValueError, SyntaxError, RuntimeError, IndexError, KeyError)
+
+
+def _one_line(exc):
+    """First line of an exception's message."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+class _InputError(click.ClickException):
+    """Bad input, reported in one line as ``somcolor: error: ...``."""
+
+    def show(self, file=None):
+        click.echo(f"somcolor: error: {self.format_message()}", err=True)
+
+
+def _files(patterns):
+    """Expand files, folders and globs, or fail in one line."""
+    from .datasets import _expand
+
+    try:
+        files = _expand(list(patterns))
+    except FileNotFoundError as exc:
+        raise _InputError(str(exc)) from exc
+    if not files:
+        raise _InputError(
+            f"no image files found in {', '.join(map(repr, patterns))} (folders "
+            "are searched for .jpg, .jpeg, .png, .bmp, .tif, .tiff, .gif, .webp)."
+        )
+    return files
+
+
+def _read(path):
+    """Read one image file as an array; raise _InputError when it cannot."""
+    from skimage import io as skio
+
+    try:
+        image = np.asarray(skio.imread(path))
+    except _READ_ERRORS as exc:
+        raise _InputError(f"{path}: not a readable image ({_one_line(exc)})") from exc
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (
+        image.ndim == 3 and image.shape[-1] not in (2, 3, 4)
+    ):
+        raise _InputError(f"{path}: not a still image (array of shape {image.shape}).")
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return image.astype(np.float64) / 65535.0
+    if image.dtype == bool:
+        return image.astype(np.float64)
+    if image.dtype.kind == "f":
+        return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
+    raise _InputError(f"{path}: unsupported pixel type {image.dtype}.")
+
+
+def _colour_or_none(image):
+    """RGB image, or None if the image is grey."""
+    if image.ndim == 2 or image.shape[-1] == 2:
+        return None
+    rgb = image[..., :3]
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(
+        rgb[..., 1], rgb[..., 2]
+    ):
+        return None
+    return rgb
+
+
+def _as_grey(image):
+    """Grey levels of an image: as is if grey, else :func:`somcolor.to_grey`."""
+    from .color import to_grey
+
+    if image.ndim == 2:
+        return image
+    if image.shape[-1] == 2:  # grey + alpha
+        return image[..., 0]
+    return to_grey([image[..., :3]])[0]
+
+
+def _load_model(path):
+    from .persistence import ModelFileError, load
+
+    try:
+        return load(path)
+    except FileNotFoundError as exc:
+        raise _InputError(str(exc)) from exc
+    except ModelFileError as exc:
+        raise _InputError(str(exc)) from exc
+    except ImportError as exc:
+        raise _InputError(str(exc)) from exc
+
+
+def _check_writable_folder(folder):
+    """Create ``folder`` if needed and check that files can be written there."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise _InputError(f"{folder}: exists and is not a folder.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".somcolor-write-test-")
+        os.close(fd)
+        os.remove(probe)
+    except OSError as exc:
+        raise _InputError(f"cannot write in {folder}: {exc.strerror or exc}.") from exc
+
+
+def _quiet(ctx, quiet):
+    return bool(quiet or (ctx.obj or {}).get("quiet"))
+
+
+quiet_option = click.option(
+    "-q", "--quiet", is_flag=True, help="No progress bars (the summary is printed)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="somcolor")
+@quiet_option
+@click.pass_context
+def cli(ctx, quiet):
+    """Colorize grey photographs with a SOM chroma codebook and an MLP.
+
+    Train on a folder of colour photographs of one kind (landscapes,
+    portraits, ...), then colorize grey photographs of that kind:
+
+    \b
+      somcolor fit photos/ -o model.skops --palette
+      somcolor colorize model.skops old-photos/ -o colorized/
+      somcolor evaluate model.skops held-out-photos/
+
+    Run ``somcolor COMMAND --help`` for the options of each command.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet
+
+
+@cli.command()
+@click.argument("images", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model file to write (a .skops file, read by 'somcolor colorize').",
+)
+@click.option(
+    "--patch-size",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Side of the square lightness patch around each pixel (odd).",
+)
+@click.option(
+    "--som-rows",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows of the SOM colour map.",
+)
+@click.option(
+    "--som-cols",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Columns of the SOM colour map (rows x cols colours).",
+)
+@click.option(
+    "--hidden-layers",
+    default="50,50",
+    show_default=True,
+    help="Sizes of the MLP's hidden layers, comma separated.",
+)
+@click.option(
+    "--pixels-per-image",
+    default=2500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Training pixels sampled per image.",
+)
+@click.option(
+    "--random-state",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed: the same seed and images give the same model.",
+)
+@click.option(
+    "--palette/--no-palette",
+    default=False,
+    show_default=True,
+    help="Also write the codebook as a palette picture, MODEL-palette.png "
+    "(needs matplotlib).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing model file.")
+@quiet_option
+@click.pass_context
+def fit(
+    ctx,
+    images,
+    output,
+    patch_size,
+    som_rows,
+    som_cols,
+    hidden_layers,
+    pixels_per_image,
+    random_state,
+    palette,
+    overwrite,
+    quiet,
+):
+    """Train a colorizer on colour IMAGES and save it to a model file.
+
+    IMAGES are image files, folders (every image inside, not recursive) or
+    glob patterns ("photos/*.jpg", quoted). Grey images are skipped: there
+    is no colour to learn from them.
+    """
+    from ._progress import progress
+    from .patches import PatchExtractor
+    from .persistence import save
+    from .pipeline import ColorizerPipeline, _default_component
+    from .som import SOMQuantizer
+
+    quiet = _quiet(ctx, quiet)
+    start = time.perf_counter()
+    try:
+        layers = tuple(int(n) for n in hidden_layers.split(",") if n.strip())
+        if not layers or min(layers) < 1:
+            raise ValueError
+    except ValueError:
+        raise _InputError(
+            f"--hidden-layers must be positive integers separated by commas, "
+            f"got {hidden_layers!r}."
+        ) from None
+    if patch_size % 2 == 0:
+        raise _InputError(f"--patch-size must be odd, got {patch_size}.")
+    output = Path(output)
+    if output.exists() and not overwrite:
+        raise _InputError(
+            f"{output} exists; pass --overwrite to replace it, or choose another "
+            "name with -o."
+        )
+    _check_writable_folder(output.parent if str(output.parent) else Path("."))
+    files = _files(images)
+    colour, used, grey = [], [], []
+    for path in progress(files, verbose=not quiet, desc="reading"):
+        rgb = _colour_or_none(_read(path))
+        if rgb is None:
+            grey.append(path)
+        else:
+            colour.append(rgb)
+            used.append(path)
+    if not colour:
+        raise _InputError(
+            f"all {len(files)} image(s) are grey; fit needs colour photographs."
+        )
+    classifier = _default_component("classifier").set_params(hidden_layer_sizes=layers)
+    model = ColorizerPipeline(
+        quantizer=SOMQuantizer(n_rows=som_rows, n_cols=som_cols),
+        extractor=PatchExtractor(patch_size=patch_size),
+        classifier=classifier,
+        pixels_per_image=pixels_per_image,
+        random_state=random_state,
+        verbose=int(not quiet),
+    )
+    try:
+        model.fit(colour)
+    except (ValueError, TypeError) as exc:
+        raise _InputError(_one_line(exc)) from exc
+    # Pixel accuracy on (at most 20, evenly spaced) training images.
+    shown = np.linspace(0, len(colour) - 1, min(len(colour), 20)).round().astype(int)
+    accuracy = _training_accuracy(model, [colour[i] for i in np.unique(shown)])
+    model.set_params(verbose=0)
+    save(model, output)
+    seconds = time.perf_counter() - start
+    lines = [
+        f"trained on {len(colour)} colour image(s)"
+        + (f" ({len(grey)} grey image(s) skipped)" if grey else "")
+        + f", {model.n_training_pixels_} training pixels",
+        f"codebook: {som_rows}x{som_cols} = {len(model.codebook_)} colours; "
+        f"patches {patch_size}x{patch_size}; MLP hidden layers "
+        f"{','.join(map(str, layers))}",
+        f"training pixel accuracy: {accuracy:.3f} (class of every pixel of "
+        f"{min(len(colour), 20)} training image(s))",
+        f"wrote {output} in {seconds:.1f} s",
+    ]
+    if palette:
+        lines.append(_write_palette(model, output))
+    for line in lines:
+        click.echo(line)
+    return 0
+
+
+def _training_accuracy(model, images):
+    """Share of training pixels whose predicted class is their true class."""
+    from .color import rgb_to_luv, to_grey
+
+    greys = to_grey(images)
+    predicted = model.predict_labels(greys)
+    hits = total = 0
+    for rgb, labels in zip(images, predicted):
+        rgb = rgb.astype(np.float64) / 255.0 if rgb.dtype == np.uint8 else rgb
+        uv = rgb_to_luv(rgb)[..., 1:].reshape(-1, 2)
+        truth = np.asarray(model.quantizer_.predict(uv))
+        hits += int(np.count_nonzero(truth == labels.ravel()))
+        total += truth.size
+    return hits / total
+
+
+def _write_palette(model, output):
+    from .demo import free_path
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from .plotting import plot_codebook
+    except ImportError:
+        return (
+            "palette not written: it needs matplotlib (pip install matplotlib, or "
+            "'somcolor[plot]')"
+        )
+    path = free_path(output.with_name(f"{output.stem}-palette.png"))
+    fig = plot_codebook(model)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=100, bbox_inches="tight")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return f"wrote the palette to {path}"
+
+
+def _to_uint8(image):
+    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("images", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    "outdir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for the colorized images (created if needed).",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace files that already exist in the output folder (by default "
+    "they are skipped).",
+)
+@quiet_option
+@click.pass_context
+def colorize(ctx, model, images, outdir, overwrite, quiet):
+    """Colorize IMAGES with MODEL; write them, same file names, to a folder.
+
+    IMAGES are files, folders or glob patterns, in any format scikit-image
+    reads; colour images are made grey first (same lightness). An existing
+    output file is never replaced unless --overwrite is given; each image is
+    written to a temporary file and then renamed, so an interrupted run
+    leaves no half-written image. The exit status is 1 when any image
+    failed.
+    """
+    from ._progress import progress
+    from .demo import write_image_atomic
+
+    quiet = _quiet(ctx, quiet)
+    fitted = _load_model(model)
+    files = _files(images)
+    outdir = Path(outdir)
+    _check_writable_folder(outdir)
+    written, skipped, failed = [], [], []
+    seen = set()
+    for path in progress(files, verbose=not quiet, desc="colorizing"):
+        target = outdir / Path(path).name
+        if target.name in seen:
+            failed.append((path, f"another input is also named {target.name}"))
+            continue
+        seen.add(target.name)
+        if target.exists() and not overwrite:
+            skipped.append(path)
+            continue
+        try:
+            grey = _as_grey(_read(path))
+            colour = fitted.predict([grey])[0]
+            write_image_atomic(target, _to_uint8(colour))
+        except _InputError as exc:
+            failed.append((path, exc.format_message()))
+        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+            failed.append((path, f"{path}: {_one_line(exc)}"))
+        else:
+            written.append(target)
+    if skipped:
+        names = ", ".join(Path(p).name for p in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        click.echo(
+            f"skipped {len(skipped)} image(s) whose output exists in {outdir} "
+            f"({names}{more}); pass --overwrite to replace them"
+        )
+    for _, reason in failed:
+        click.echo(f"failed: {reason}", err=True)
+    click.echo(
+        f"{len(written)} written, {len(skipped)} skipped, {len(failed)} failed "
+        f"(output folder {outdir})"
+    )
+    return 1 if failed else 0
+
+
+def _colourfulness(rgb):
+    """Hasler and Suesstrunk (2003) colourfulness, on 0..255."""
+    rgb = np.asarray(rgb, dtype=np.float64) * 255.0
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def _quality_table(model, rgb_images):
+    """Quality of ``model`` on colour images, next to grey and the oracle.
+
+    Parameters
+    ----------
+    model : ColorizerPipeline
+        Fitted.
+    rgb_images : list of ndarray
+        Colour images, uint8 or float in [0, 1].
+
+    Returns
+    -------
+    rows : dict
+        For ``'colorized'``, ``'grey (U = V = 0)'`` and ``'oracle
+        (codebook)'``: a dict with the mean CIEDE2000 over all pixels
+        (``ciede2000``) and the mean colourfulness ratio to the original
+        (``colourfulness``); and ``'pixel accuracy'``, the share of pixels
+        whose predicted class is the true chroma's codebook class.
+    """
+    from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
+
+    from ._images import check_images
+    from .color import luv_to_rgb, rgb_to_luv, to_grey
+
+    images, _ = check_images(rgb_images, color=True, name="images")
+    greys = to_grey(images)
+    labels = model.predict_labels(greys)
+    names = ("colorized", "grey (U = V = 0)", "oracle (codebook)")
+    sums = {name: [0.0, []] for name in names}
+    hits = count = 0
+    for truth, grey, predicted in zip(images, greys, labels):
+        luv = rgb_to_luv(truth)
+        true_labels = np.asarray(
+            model.quantizer_.predict(luv[..., 1:].reshape(-1, 2))
+        ).reshape(grey.shape)
+        hits += int(np.count_nonzero(true_labels == predicted))
+        count += grey.size
+        candidates = {
+            "colorized": luv_to_rgb(luv[..., 0], model.codebook_[predicted]),
+            "grey (U = V = 0)": gray2rgb(grey),
+            "oracle (codebook)": luv_to_rgb(luv[..., 0], model.codebook_[true_labels]),
+        }
+        lab = rgb2lab(truth)
+        reference = _colourfulness(truth)
+        for name, guess in candidates.items():
+            sums[name][0] += float(deltaE_ciede2000(lab, rgb2lab(guess)).sum())
+            if reference > 0:
+                sums[name][1].append(_colourfulness(guess) / reference)
+    rows = {
+        name: {
+            "ciede2000": total / count,
+            "colourfulness": float(np.mean(ratios)) if ratios else float("nan"),
+        }
+        for name, (total, ratios) in sums.items()
+    }
+    rows["pixel accuracy"] = hits / count
+    return rows
+
+
+@cli.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("images", nargs=-1, required=True)
+@quiet_option
+@click.pass_context
+def evaluate(ctx, model, images, quiet):
+    """Score MODEL on colour IMAGES, next to the grey baseline.
+
+    Each image is made grey (same lightness), colorized and compared with
+    the original: mean CIEDE2000 colour difference over all pixels (lower is
+    better; about 1 is just noticeable) and colourfulness relative to the
+    original (Hasler and Suesstrunk 2003; 1 is as colourful). The grey
+    baseline keeps U = V = 0; the oracle snaps the true colours to the
+    model's codebook, the best any classifier can do with it. Use images the
+    model was not trained on.
+    """
+    from ._progress import progress
+
+    quiet = _quiet(ctx, quiet)
+    fitted = _load_model(model)
+    files = _files(images)
+    colour, grey = [], []
+    for path in progress(files, verbose=not quiet, desc="reading"):
+        rgb = _colour_or_none(_read(path))
+        if rgb is None:
+            grey.append(path)
+        else:
+            colour.append(rgb)
+    if not colour:
+        raise _InputError(
+            "no colour image to compare with: evaluate needs colour photographs."
+        )
+    if not quiet:
+        fitted.set_params(verbose=1)
+    rows = _quality_table(fitted, colour)
+    accuracy = rows.pop("pixel accuracy")
+    note = f" ({len(grey)} grey image(s) skipped)" if grey else ""
+    click.echo(f"{len(colour)} colour image(s){note}, {model}")
+    click.echo(f"{'':20s} {'mean CIEDE2000':>15s} {'colourfulness':>14s}")
+    for name, row in rows.items():
+        click.echo(f"{name:20s} {row['ciede2000']:15.2f} {row['colourfulness']:14.2f}")
+    click.echo(
+        f"pixel accuracy of the class map: {accuracy:.3f}; CIEDE2000: lower is "
+        "better; colourfulness: ratio to the original"
+    )
+    return 0
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    default="somcolor-demo.png",
+    show_default=True,
+    help="PNG to write (never overwritten: a numbered name is used instead).",
+)
+@click.option("--random-state", default=0, show_default=True, type=int, help="Seed.")
+def demo(output, random_state):
+    """Fit on one bundled photograph, colorize another, write a PNG.
+
+    Fits a colorizer on the left view of scikit-image's stereo motorcycle
+    pair, colorizes the grey right view, writes grey | colorized | original
+    side by side, and prints the mean CIEDE2000 next to the grey baseline's.
+    Needs no download.
+    """
+    from .demo import run_demo
+
+    folder = Path(output).parent
+    _check_writable_folder(folder if str(folder) else Path("."))
+    run_demo(output, random_state=random_state, echo=click.echo)
+    return 0
+
+
+def main(argv=None):
+    """Run the command line and return its exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments after the program name; ``sys.argv[1:]`` when None.
+
+    Returns
+    -------
+    status : int
+        0 on success, 1 when the input was bad or an image failed, 2 for a
+        usage error.
+
+    Examples
+    --------
+    >>> from somcolor.cli import main
+    >>> main(["--version"])
+    somcolor, version 0.1.0
+    0
+    """
+    try:
+        status = cli.main(args=argv, prog_name="somcolor", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("somcolor: interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("somcolor: interrupted", err=True)
+        return 130
+    return status if isinstance(status, int) else 0

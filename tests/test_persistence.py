@@ -1,0 +1,91 @@
+"""Safe save/load with skops: round trip, refusal of unknown types, versions."""
+
+import copy
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.neural_network import MLPClassifier
+
+import somcolor
+from somcolor import ColorizerPipeline, load, save, to_grey
+from somcolor.persistence import (
+    IncompatibleVersionError,
+    ModelFileError,
+    UntrustedTypeError,
+)
+
+
+@pytest.fixture(scope="module")
+def fitted(small_rgb_images):
+    return ColorizerPipeline(pixels_per_image=300, random_state=0).fit(
+        small_rgb_images[:3]
+    )
+
+
+def test_round_trip_predicts_identically(fitted, small_rgb_images, tmp_path):
+    path = save(fitted, tmp_path / "model.skops")
+    assert zipfile.is_zipfile(path)
+    loaded = load(path)
+    assert type(loaded) is ColorizerPipeline
+    grey = to_grey(small_rgb_images[3:])
+    for a, b in zip(loaded.predict(grey), fitted.predict(grey)):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.codebook_, fitted.codebook_)
+    assert loaded.get_params()["pixels_per_image"] == 300
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left
+
+
+class TaggedMLP(MLPClassifier):
+    """A classifier type that is not on the allow-list."""
+
+
+def test_refuses_unknown_types_before_building_them(fitted, small_rgb_images, tmp_path):
+    # A file that smuggles a callable in (here os.system) is refused.
+    rigged = copy.deepcopy(fitted)
+    rigged.hook_ = os.system
+    path = save(rigged, tmp_path / "rigged.skops")
+    with pytest.raises(UntrustedTypeError, match="system"):
+        load(path)
+
+    # So is a classifier of a type somcolor does not know; the user can
+    # trust it explicitly.
+    custom = ColorizerPipeline(
+        classifier=TaggedMLP(hidden_layer_sizes=(4,), max_iter=20),
+        pixels_per_image=200,
+        random_state=0,
+    ).fit(small_rgb_images[:2])
+    path = save(custom, tmp_path / "custom.skops")
+    with pytest.raises(UntrustedTypeError, match="TaggedMLP") as caught:
+        load(path)
+    name = str(caught.value).split("trusted: ")[1].split(". Load")[0]
+    assert isinstance(load(path, trusted=[name]).classifier_, TaggedMLP)
+
+
+def test_refuses_incompatible_version(fitted, tmp_path, monkeypatch):
+    monkeypatch.setattr(somcolor.persistence, "__version__", "9.3.0")
+    path = save(fitted, tmp_path / "future.skops")
+    monkeypatch.undo()
+    with pytest.raises(IncompatibleVersionError, match="written by somcolor 9.3.0"):
+        load(path)
+
+
+def test_refuses_corrupted_and_foreign_files(fitted, tmp_path):
+    good = save(fitted, tmp_path / "good.skops").read_bytes()
+    truncated = tmp_path / "truncated.skops"
+    truncated.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ModelFileError, match="not a somcolor model file"):
+        load(truncated)
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(pickle.dumps(fitted))
+    with pytest.raises(ModelFileError):
+        load(pickled)
+    foreign = tmp_path / "foreign.skops"
+    sio.dump({"weights": np.arange(3)}, foreign)
+    with pytest.raises(ModelFileError, match="not a somcolor model file"):
+        load(foreign)
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.skops")
