@@ -38,15 +38,24 @@ ROOT = HERE.parent
 # -- helpers ---------------------------------------------------------------
 
 
+#: A call slower than this is not repeated (the anchors at 400 units take
+#: half a minute each); RESULTS.md says how many runs each median has.
+SLOW_CALL_S = 5.0
+
+
 def median_time(fn, repeat):
-    """Median wall time of ``repeat`` calls of ``fn`` (after one warm-up call
-    when ``repeat`` > 1), and the last result."""
+    """Median wall time of up to ``repeat`` calls of ``fn``, and the last result.
+
+    Calls stop after the first if it took more than ``SLOW_CALL_S``.
+    """
     times = []
     result = None
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
+        if times[0] > SLOW_CALL_S:
+            break
     return float(np.median(times)), result
 
 
@@ -196,7 +205,8 @@ def bench_bmu(quick):
             )
     text = (
         f"{n:,} random 2-D vectors (normal, scale 30, like U, V), units drawn "
-        f"the same way; median of {repeat}. Throughput in M vectors/s. NumPy "
+        f"the same way; median of {repeat} runs (1 where a run takes more than "
+        f"{SLOW_CALL_S:g} s). Throughput in M vectors/s. NumPy "
         "broadcasting is chunked to 16 M distances at a time (1 M x 400 at "
         "once would need 6.4 GB); cKDTree time includes building the tree. "
         "'same as NumPy' is the share of identical labels (somcolor's kernel "
@@ -267,7 +277,8 @@ def bench_som(quick, images):
         f"The (U, V) chroma of every pixel ({len(uv):,} vectors), shuffled once. "
         "somcolor: `SOMQuantizer(n, n, random_state=0)` with its defaults "
         "(batch SOM on a 200,000-sample subset; labels and error on all "
-        f"vectors), median of {repeat}. MiniSom: `MiniSom(n, n, 2, "
+        f"vectors), median of {repeat} (1 if a fit takes more than "
+        f"{SLOW_CALL_S:g} s). MiniSom: `MiniSom(n, n, 2, "
         "random_seed=0)`, `pca_weights_init`, `train(uv, len(uv), "
         "use_epochs=False)` (one online pass over the shuffled data), run "
         "once (it takes minutes). Quantization error: mean Euclidean distance "
@@ -519,7 +530,8 @@ def bench_colorize(quick, model):
         f"A {side}x{side} grey uint8 photograph (skimage's astronaut), model "
         "of the fit above (3x3 patches, 50+50 ReLU, 9 colours); grey in, "
         f"float RGB out. Median of {1 if quick else 5} (fast) and "
-        f"{1 if quick else 3} (others) runs. The reference path is the "
+        f"{1 if quick else 3} (others) runs, 1 where a run takes more than "
+        f"{SLOW_CALL_S:g} s. The reference path is the "
         "obviously correct one the tests compare the fast path with (the code "
         "before the fast path); the anchor is the straightforward composition "
         "of the issue.\n\n"
