@@ -641,6 +641,28 @@ def main(argv=None):
 
     sections = []
 
+    def write(done):
+        finished = datetime.datetime.now(datetime.timezone.utc)
+        header = [
+            "# Benchmark results"
+            + (" (quick mode: figures mean nothing)" if quick else ""),
+            "",
+            f"- date: {started:%Y-%m-%d %H:%M} UTC, "
+            f"{(finished - started).total_seconds():.0f} s"
+            + ("" if done else " so far (RUN NOT FINISHED: cases missing)"),
+            f"- command (from the repository root): `{command}`"
+            + ("" if quick else " with `SOMCOLOR_SCENE8=../shared/data/scene8`"),
+            f"- machine: {cpu_model()}, {os.cpu_count()} cores, "
+            f"load average {load_before[0]:.1f} at start, "
+            f"{os.getloadavg()[0]:.1f} at end (shared machine)",
+            "- versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+            "",
+            "Each case runs somcolor and its anchor in this one process on the "
+            "same data; ratios (x anchor) are anchor time / somcolor time.",
+            "",
+        ]
+        Path(args.output).write_text("\n".join(header) + "\n" + "\n".join(sections))
+
     def section(title, fn, *a):
         print(f"[benchmarks] {title} ...", flush=True)
         start = time.perf_counter()
@@ -648,11 +670,9 @@ def main(argv=None):
         body = out[0] if isinstance(out, tuple) else out
         sections.append(f"## {title}\n\n{body}\n")
         print(f"[benchmarks] {title}: {time.perf_counter() - start:.1f} s", flush=True)
+        write(done=False)  # keep what is measured if the run is stopped
         return out
 
-    section("BMU search", bench_bmu, quick)
-    section("SOM training", bench_som, quick, images)
-    section("Dense patch extraction", bench_patches, quick)
     _, model = section("Fitting the default pipeline", bench_fit, quick, images, label)
     section("Colorizing one image", bench_colorize, quick, model)
     with tempfile.TemporaryDirectory() as tmp:
@@ -661,26 +681,10 @@ def main(argv=None):
         big_title = "Colorizing a " + ("3" if quick else "24") + "-megapixel image"
         section(big_title, bench_big, quick, model_path)
         section("Start-up", bench_startup, quick, model_path)
-
-    finished = datetime.datetime.now(datetime.timezone.utc)
-    header = [
-        "# Benchmark results"
-        + (" (quick mode: figures mean nothing)" if quick else ""),
-        "",
-        f"- date: {started:%Y-%m-%d %H:%M} UTC, "
-        f"{(finished - started).total_seconds():.0f} s",
-        f"- command (from the repository root): `{command}`"
-        + ("" if quick else " with `SOMCOLOR_SCENE8=../shared/data/scene8`"),
-        f"- machine: {cpu_model()}, {os.cpu_count()} cores, "
-        f"load average {load_before[0]:.1f} at start, "
-        f"{os.getloadavg()[0]:.1f} at end (shared machine)",
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
-        "",
-        "Each case runs somcolor and its anchor in this one process on the same "
-        "data; ratios (x anchor) are anchor time / somcolor time.",
-        "",
-    ]
-    Path(args.output).write_text("\n".join(header) + "\n" + "\n".join(sections))
+    section("BMU search", bench_bmu, quick)
+    section("Dense patch extraction", bench_patches, quick)
+    section("SOM training", bench_som, quick, images)
+    write(done=True)
     print(f"[benchmarks] wrote {args.output}", flush=True)
 
 

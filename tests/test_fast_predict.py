@@ -252,3 +252,21 @@ def test_bad_input_is_refused_as_by_reference(fitted_default):
         fitted_default.predict([np.full((4, 4), 2.0)])
     with pytest.raises(ValueError, match="shape"):
         fitted_default.predict(np.zeros((4, 4), np.uint8))
+
+
+def test_tiny_weights_are_harmless(fitted_default, small_rgb_images):
+    # Long training leaves weights near 1e-37 (subnormal products, slow on
+    # x86); the fast path flushes them, which must not change any class
+    # outside near-ties.
+    model = clone(fitted_default)
+    model.__dict__.update(fitted_default.__dict__)
+    model.classifier_ = clone(fitted_default.classifier_)
+    model.classifier_.__dict__.update(fitted_default.classifier_.__dict__)
+    coefs = [w.copy() for w in fitted_default.classifier_.coefs_]
+    rng = np.random.default_rng(0)
+    for w in coefs:
+        dead = rng.random(w.shape) < 0.3
+        w[dead] = rng.choice([1e-37, -3e-39, 1e-44, 2e-31], size=int(dead.sum()))
+    model.classifier_.coefs_ = coefs
+    _, grey8 = _greys(small_rgb_images)
+    _assert_same(model, grey8[:3])
