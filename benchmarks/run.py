@@ -11,7 +11,7 @@ machines are shared and noisy: ratios from one run are what count). The
 cases and goals are those of issue 3 (see ``../shared/DESIGN.md``, section 4).
 ``--quick`` runs every case on small inputs so that the scripts cannot rot;
 its figures mean nothing. The full run needs the eight-scene data
-(``SOMCOLOR_SCENE8``) and ``minisom``; it takes about ten minutes on two busy
+(``SOMCOLOR_SCENE8``) and ``minisom``; it takes 15 to 25 minutes on two busy
 cores (MiniSom's online pass over 1.7 M vectors dominates).
 """
 
