@@ -14,6 +14,32 @@ a float64 image can be written straight into a float32 patch matrix.
 import numba
 
 
+@numba.njit(cache=True, nogil=True)
+def _dense_row(padded, p, width, r, out):
+    """Patches of output row ``r`` into rows ``r * width ...`` of ``out``."""
+    base = r * width
+    for c in range(width):
+        row = out[base + c]
+        for i in range(p):
+            src = padded[r + i]
+            for j in range(p):
+                row[i * p + j] = src[c + j]
+
+
+@numba.njit(cache=True, nogil=True)
+def dense_patches_serial(padded, patch_size, out):
+    """:func:`dense_patches` in the calling thread.
+
+    For small images, where waking the worker threads costs more than the
+    copy itself (notably on a busy machine).
+    """
+    p = patch_size
+    height = padded.shape[0] - p + 1
+    width = padded.shape[1] - p + 1
+    for r in range(height):
+        _dense_row(padded, p, width, r, out)
+
+
 @numba.njit(parallel=True, cache=True, nogil=True)
 def dense_patches(padded, patch_size, out):
     """Write the patch of every pixel of ``padded``'s valid area into ``out``.
@@ -30,13 +56,7 @@ def dense_patches(padded, patch_size, out):
     height = padded.shape[0] - p + 1
     width = padded.shape[1] - p + 1
     for r in numba.prange(height):
-        base = r * width
-        for c in range(width):
-            row = out[base + c]
-            for i in range(p):
-                src = padded[r + i]
-                for j in range(p):
-                    row[i * p + j] = src[c + j]
+        _dense_row(padded, p, width, r, out)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)

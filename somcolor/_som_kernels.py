@@ -47,9 +47,13 @@ def _load_block(X, start, m, xt):
             xt[j, i] = X[start + i, j]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def bmu_search(X, codebook, labels, sq_dist):
     """Index of, and squared distance to, the nearest unit of each sample.
+
+    Two-feature data (the (U, V) chroma) goes to a fused kernel; any other
+    number of features to the general blockwise one. Both compute exactly
+    the arithmetic of :func:`somcolor._reference.bmu_search`.
 
     Parameters
     ----------
@@ -60,6 +64,61 @@ def bmu_search(X, codebook, labels, sq_dist):
     sq_dist : ndarray of shape (n_samples,), same dtype as ``X``
         Output: squared Euclidean distance to that unit.
     """
+    if X.shape[1] == 2:
+        _bmu_search_2d(X, codebook, labels, sq_dist)
+    else:
+        _bmu_search_general(X, codebook, labels, sq_dist)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _bmu_search_2d(X, codebook, labels, sq_dist):
+    """:func:`bmu_search` for two features, distance and comparison fused.
+
+    ``(x0 - w0)**2 + (x1 - w1)**2`` is the reference's sum (feature 0
+    first, no fused multiply-add), and the running best is replaced only on
+    a strictly smaller distance, so ties go to the lowest index. The unit
+    index is carried in the data's float type (exact below 2**24 units) so
+    that the selection vectorises with the distances.
+    """
+    n_samples = X.shape[0]
+    n_units = codebook.shape[0]
+    n_chunks = (n_samples + _CHUNK - 1) // _CHUNK
+    for c in numba.prange(n_chunks):
+        x0 = np.empty(_BLOCK, dtype=X.dtype)
+        x1 = np.empty(_BLOCK, dtype=X.dtype)
+        best = np.empty(_BLOCK, dtype=X.dtype)
+        best_idx = np.empty(_BLOCK, dtype=X.dtype)
+        chunk_end = min(n_samples, (c + 1) * _CHUNK)
+        for start in range(c * _CHUNK, chunk_end, _BLOCK):
+            m = min(_BLOCK, chunk_end - start)
+            for i in range(m):
+                x0[i] = X[start + i, 0]
+                x1[i] = X[start + i, 1]
+            w0 = codebook[0, 0]
+            w1 = codebook[0, 1]
+            for i in range(m):
+                d0 = x0[i] - w0
+                d1 = x1[i] - w1
+                best[i] = d0 * d0 + d1 * d1
+                best_idx[i] = 0
+            for u in range(1, n_units):
+                w0 = codebook[u, 0]
+                w1 = codebook[u, 1]
+                for i in range(m):
+                    d0 = x0[i] - w0
+                    d1 = x1[i] - w1
+                    d = d0 * d0 + d1 * d1
+                    better = d < best[i]
+                    best[i] = d if better else best[i]
+                    best_idx[i] = u if better else best_idx[i]
+            for i in range(m):
+                labels[start + i] = int(best_idx[i])
+                sq_dist[start + i] = best[i]
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _bmu_search_general(X, codebook, labels, sq_dist):
+    """:func:`bmu_search` for any number of features (blockwise, transposed)."""
     n_samples = X.shape[0]
     n_units = codebook.shape[0]
     n_chunks = (n_samples + _CHUNK - 1) // _CHUNK

@@ -13,6 +13,10 @@ __all__ = ["PatchExtractor"]
 
 _PADDINGS = ("reflect", "symmetric", "edge", "constant", "wrap", "valid")
 
+# Dense outputs with fewer values than this are written by one thread: waking
+# the worker threads costs more than the copy (measured in benchmarks/).
+_SERIAL_MAX_VALUES = 1 << 23
+
 
 def _as_image_list(images):
     """A list of 2-D float arrays from a list or an (n, H, W) array."""
@@ -350,8 +354,11 @@ default='reflect'
                         f"a {p}x{p} patch, which padding='valid' needs."
                     )
                 continue
-            _patch_kernels.dense_patches(
-                self._pad(image), p, out[start : start + count]
+            kernel = (
+                _patch_kernels.dense_patches_serial
+                if count * p * p < _SERIAL_MAX_VALUES
+                else _patch_kernels.dense_patches
             )
+            kernel(self._pad(image), p, out[start : start + count])
             start += count
         return out

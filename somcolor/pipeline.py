@@ -9,6 +9,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
+from . import _fast_predict
 from ._images import check_images, images_like
 from ._progress import progress
 from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
@@ -293,6 +294,10 @@ class ColorizerPipeline(BaseEstimator):
 
     # -- predict ----------------------------------------------------------
 
+    def _fast_path_applicable(self):
+        """Whether the fast path (same output, see ``_fast_predict``) applies."""
+        return _fast_predict.applicable(self)
+
     def _dense_extractor(self):
         """The fitted extractor, padding by reflection if it was 'valid'."""
         if self.extractor_.padding == "valid":
@@ -327,6 +332,8 @@ class ColorizerPipeline(BaseEstimator):
             Integer class maps, one per image, as a list for a list.
         """
         check_is_fitted(self)
+        if self._fast_path_applicable():
+            return _fast_predict.predict_labels(self, grey_images)
         images, stacked = check_images(grey_images, color=False, name="grey_images")
         maps = [
             self._labels_from_lightness(grey_to_lightness(g))
@@ -353,6 +360,8 @@ class ColorizerPipeline(BaseEstimator):
             :func:`somcolor.color.luv_to_rgb`).
         """
         check_is_fitted(self)
+        if self._fast_path_applicable():
+            return _fast_predict.predict(self, grey_images)
         images, stacked = check_images(grey_images, color=False, name="grey_images")
         out = []
         for grey in progress(images, verbose=self.verbose, desc="colorizing"):

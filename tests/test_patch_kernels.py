@@ -7,14 +7,15 @@ from sklearn.feature_extraction.image import extract_patches_2d
 from somcolor import _patch_kernels, _reference
 
 
+@pytest.mark.parametrize("kernel", ["dense_patches", "dense_patches_serial"])
 @pytest.mark.parametrize("shape", [(1, 1), (1, 9), (7, 1), (5, 6), (33, 17)])
 @pytest.mark.parametrize("patch_size", [1, 3, 5, 11])
-def test_dense_patches_match_sklearn(shape, patch_size):
+def test_dense_patches_match_sklearn(shape, patch_size, kernel):
     rng = np.random.default_rng(0)
     image = rng.random(shape)
     padded = np.pad(image, patch_size // 2, mode="reflect")
     out = np.empty((image.size, patch_size**2), dtype=np.float64)
-    _patch_kernels.dense_patches(padded, patch_size, out)
+    getattr(_patch_kernels, kernel)(padded, patch_size, out)
     expected = extract_patches_2d(padded, (patch_size, patch_size))
     np.testing.assert_array_equal(out, expected.reshape(len(expected), -1))
 

@@ -61,3 +61,23 @@ def test_unit_distances_match_reference(dtype):
     out = np.empty((len(X), len(W)), dtype=dtype)
     _som_kernels.unit_distances(X, W, out)
     np.testing.assert_array_equal(out, np.sqrt(_reference.sq_distances(X, W)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_features", [1, 2, 3])
+def test_two_feature_path_and_general_path_agree(dtype, n_features):
+    # bmu_search sends 2-feature data to a fused kernel; both paths must
+    # equal the reference, ties included (integer data, duplicated units).
+    rng = np.random.default_rng(n_features)
+    X = rng.integers(-4, 5, size=(9000, n_features)).astype(dtype)
+    W = rng.integers(-4, 5, size=(40, n_features)).astype(dtype)
+    W[20] = W[5]
+    labels, sq = _run_bmu(X, W)
+    ref_labels, ref_sq = _reference.bmu_search(X, W)
+    np.testing.assert_array_equal(labels, ref_labels)
+    np.testing.assert_array_equal(sq, ref_sq)
+    general_labels = np.empty_like(labels)
+    general_sq = np.empty_like(sq)
+    _som_kernels._bmu_search_general(X, W, general_labels, general_sq)
+    np.testing.assert_array_equal(general_labels, ref_labels)
+    np.testing.assert_array_equal(general_sq, ref_sq)

@@ -1,0 +1,1 @@
+"""Benchmarks of somcolor side by side with its anchors (see ``run.py``)."""

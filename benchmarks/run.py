@@ -1,0 +1,692 @@
+"""somcolor side by side with its anchors; writes ``benchmarks/RESULTS.md``.
+
+Run from the repository root::
+
+    SOMCOLOR_SCENE8=../shared/data/scene8 python -m benchmarks          # full
+    python -m benchmarks --quick --output /tmp/RESULTS.md               # < 1 min
+
+Every case runs somcolor and its anchor in the same process, on the same
+data, repeats each measurement and reports the median and the ratio (the
+machines are shared and noisy: ratios from one run are what count). The
+cases and goals are those of issue 3 (see ``../shared/DESIGN.md``, section 4).
+``--quick`` runs every case on small inputs so that the scripts cannot rot;
+its figures mean nothing. The full run needs the eight-scene data
+(``SOMCOLOR_SCENE8``) and ``minisom``; it takes 15 to 25 minutes on two busy
+cores (MiniSom's online pass over 1.7 M vectors dominates).
+"""
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import pickle
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+# -- helpers ---------------------------------------------------------------
+
+
+#: A call slower than this is not repeated (the anchors at 400 units take
+#: half a minute each); RESULTS.md says how many runs each median has.
+SLOW_CALL_S = 5.0
+
+
+def median_time(fn, repeat):
+    """Median wall time of up to ``repeat`` calls of ``fn``, and the last result.
+
+    Calls stop after the first if it took more than ``SLOW_CALL_S``.
+    """
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        if times[0] > SLOW_CALL_S:
+            break
+    return float(np.median(times)), result
+
+
+def peak_traced_mb(fn):
+    """Peak memory traced by :mod:`tracemalloc` (NumPy allocations) during ``fn``."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def fmt(x, digits=3):
+    if isinstance(x, str):
+        return x
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.{digits}g}"
+    return f"{x:.2e}"
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def versions():
+    import numba
+    import scipy
+    import skimage
+    import sklearn
+
+    import somcolor
+
+    out = {
+        "python": platform.python_version(),
+        "somcolor": somcolor.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "scikit-image": skimage.__version__,
+        "numba": numba.__version__,
+    }
+    try:
+        from importlib.metadata import version
+
+        out["minisom"] = version("minisom")
+    except Exception:  # noqa: BLE001
+        out["minisom"] = "not installed"
+    return out
+
+
+def opencountry_images(quick):
+    """All Open Country images (a few in quick mode), or skimage photos."""
+    from somcolor.datasets import load_scene8, scene8_home
+
+    if scene8_home() is not None:
+        images = load_scene8("opencountry").images
+        return (images[:12] if quick else images), "Open Country (all 410 images)"
+    if not quick:
+        raise SystemExit(
+            "The full benchmark needs the eight-scene data: set SOMCOLOR_SCENE8."
+        )
+    from skimage import data
+    from skimage.transform import resize
+
+    images = [
+        np.round(resize(im, (64, 64), anti_aliasing=True) * 255).astype(np.uint8)
+        for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())
+    ]
+    return images, "four skimage photographs (no SOMCOLOR_SCENE8)"
+
+
+def grey_photo(shape):
+    """A uint8 grey photograph of ``shape`` (skimage's astronaut, resized)."""
+    from skimage import data
+    from skimage.transform import resize
+
+    from somcolor import to_grey
+
+    grey = to_grey([resize(data.astronaut(), shape, anti_aliasing=True)])[0]
+    return np.round(grey * 255).astype(np.uint8)
+
+
+# -- cases -----------------------------------------------------------------
+
+
+def bench_bmu(quick):
+    """BMU search vs NumPy broadcasting and cKDTree."""
+    from scipy.spatial import cKDTree
+
+    from somcolor.som import best_matching_units
+
+    n = 20_000 if quick else 1_000_000
+    repeat = 1 if quick else 3
+    rng = np.random.default_rng(0)
+    X64 = rng.normal(scale=30.0, size=(n, 2))
+    rows = []
+    for n_units in (9, 25, 100, 400):
+        for dtype in (np.float32, np.float64):
+            X = X64.astype(dtype)
+            codebook = rng.normal(scale=30.0, size=(n_units, 2)).astype(dtype)
+            best_matching_units(X[:10], codebook)  # compile / load cache
+
+            def numpy_argmin(X=X, codebook=codebook, n_units=n_units):
+                out = np.empty(len(X), dtype=np.intp)
+                step = max(1, (1 << 24) // (n_units * 2))  # bounded memory
+                for s in range(0, len(X), step):
+                    d = ((X[s : s + step, None, :] - codebook[None]) ** 2).sum(-1)
+                    out[s : s + step] = d.argmin(axis=1)
+                return out
+
+            def kdtree(X=X, codebook=codebook):
+                return cKDTree(codebook).query(X, workers=-1)[1]
+
+            t_ours, ours = median_time(
+                lambda X=X, codebook=codebook: best_matching_units(X, codebook),
+                repeat,
+            )
+            t_np, ref = median_time(numpy_argmin, repeat)
+            t_kd, kd = median_time(kdtree, repeat)
+            rows.append(
+                [
+                    n_units,
+                    np.dtype(dtype).name,
+                    fmt(n / t_ours / 1e6),
+                    fmt(n / t_np / 1e6),
+                    fmt(n / t_kd / 1e6),
+                    fmt(t_np / t_ours),
+                    fmt(t_kd / t_ours),
+                    f"{np.mean(ours == ref):.6f}",
+                    f"{np.mean(ours == kd):.6f}",
+                ]
+            )
+    text = (
+        f"{n:,} random 2-D vectors (normal, scale 30, like U, V), units drawn "
+        f"the same way; median of {repeat} runs (1 where a run takes more than "
+        f"{SLOW_CALL_S:g} s). Throughput in M vectors/s. NumPy "
+        "broadcasting is chunked to 16 M distances at a time (1 M x 400 at "
+        "once would need 6.4 GB); cKDTree time includes building the tree. "
+        "'same as NumPy' is the share of identical labels (somcolor's kernel "
+        "and the NumPy reference break ties the same way; cKDTree may not).\n\n"
+    )
+    return text + table(
+        [
+            "units",
+            "dtype",
+            "somcolor",
+            "NumPy argmin",
+            "cKDTree",
+            "x NumPy",
+            "x cKDTree",
+            "same as NumPy",
+            "same as cKDTree",
+        ],
+        rows,
+    )
+
+
+def bench_som(quick, images):
+    """SOM training vs MiniSom's online pass."""
+    import minisom
+
+    from somcolor import SOMQuantizer
+    from somcolor.color import rgb_to_luv
+
+    uv = np.concatenate(
+        [
+            rgb_to_luv(np.asarray(im, dtype=np.float64) / 255.0)[..., 1:].reshape(-1, 2)
+            for im in images
+        ]
+    )
+    uv = uv[np.random.default_rng(0).permutation(len(uv))]
+    if quick:
+        uv = uv[:20_000]
+    sizes = (3,) if quick else (3, 10, 20)
+    repeat = 1 if quick else 3
+    rows = []
+    for n in sizes:
+        t_ours, som = median_time(
+            lambda n=n: SOMQuantizer(n, n, random_state=0).fit(uv), repeat
+        )
+
+        def mini(n=n):
+            m = minisom.MiniSom(n, n, 2, random_seed=0)
+            m.pca_weights_init(uv)
+            m.train(uv, len(uv), use_epochs=False)  # one pass, shuffled data
+            return m
+
+        t_mini, msom = median_time(mini, 1)
+        qe_mini = float(msom.quantization_error(uv))
+        qe_ours = som.quantization_error_
+        rows.append(
+            [
+                f"{n}x{n}",
+                fmt(t_ours),
+                fmt(t_mini),
+                fmt(t_mini / t_ours),
+                f"{qe_ours:.4f}",
+                f"{qe_mini:.4f}",
+                f"{100 * (qe_ours / qe_mini - 1):+.1f}%",
+                som.n_iter_,
+            ]
+        )
+    text = (
+        f"The (U, V) chroma of every pixel ({len(uv):,} vectors), shuffled once. "
+        "somcolor: `SOMQuantizer(n, n, random_state=0)` with its defaults "
+        "(batch SOM on a 200,000-sample subset; labels and error on all "
+        f"vectors), median of {repeat} (1 if a fit takes more than "
+        f"{SLOW_CALL_S:g} s). MiniSom: `MiniSom(n, n, 2, "
+        "random_seed=0)`, `pca_weights_init`, `train(uv, len(uv), "
+        "use_epochs=False)` (one online pass over the shuffled data), run "
+        "once (it takes minutes). Quantization error: mean Euclidean distance "
+        "to the BMU over all vectors, in U, V units.\n\n"
+    )
+    return text + table(
+        [
+            "map",
+            "somcolor s",
+            "MiniSom s",
+            "x MiniSom",
+            "QE somcolor",
+            "QE MiniSom",
+            "QE vs MiniSom",
+            "somcolor epochs",
+        ],
+        rows,
+    )
+
+
+def bench_patches(quick):
+    """Dense patch extraction vs extract_patches_2d and sliding_window_view."""
+    from sklearn.feature_extraction.image import extract_patches_2d
+
+    from somcolor import PatchExtractor
+
+    sizes = (256, 512) if quick else (256, 2048)
+    rows = []
+    for side in sizes:
+        image = np.random.default_rng(0).random((side, side)).astype(np.float32)
+        repeat = 1 if quick else (7 if side <= 256 else 3)
+        for p in (3, 5, 11):
+            half = p // 2
+
+            def ours(p=p, image=image):
+                return PatchExtractor(p).transform([image])
+
+            def sklearn_(p=p, half=half, image=image):
+                padded = np.pad(image, half, mode="reflect")
+                return extract_patches_2d(padded, (p, p)).reshape(-1, p * p)
+
+            def swv(p=p, half=half, image=image):
+                padded = np.pad(image, half, mode="reflect")
+                win = np.lib.stride_tricks.sliding_window_view(padded, (p, p))
+                return win.reshape(-1, p * p).copy()
+
+            ours()
+            t_ours, a = median_time(ours, repeat)
+            t_sk, b = median_time(sklearn_, repeat)
+            equal = np.array_equal(a, b)
+            del a, b
+            t_swv, _ = median_time(swv, repeat)
+            m_ours = peak_traced_mb(ours)
+            m_sk = peak_traced_mb(sklearn_)
+            m_swv = peak_traced_mb(swv)
+            gc.collect()
+            rows.append(
+                [
+                    f"{side}x{side}",
+                    p,
+                    fmt(1e3 * t_ours),
+                    fmt(1e3 * t_sk),
+                    fmt(1e3 * t_swv),
+                    fmt(t_sk / t_ours),
+                    fmt(t_swv / t_ours),
+                    fmt(m_ours),
+                    fmt(m_sk),
+                    fmt(m_swv),
+                    "yes" if equal else "NO",
+                ]
+            )
+    text = (
+        "float32 image, reflect padding (every pixel gets a patch); the "
+        "anchors get the same `np.pad` first and are timed with it; output "
+        "(n_pixels, p*p) float32. Times in ms (median); peak memory is the "
+        "peak traced by `tracemalloc` during one call (NumPy allocations, MB; "
+        "the output itself is H*W*p*p*4 bytes).\n\n"
+    )
+    return text + table(
+        [
+            "image",
+            "p",
+            "somcolor ms",
+            "extract_patches_2d ms",
+            "sliding_window_view+copy ms",
+            "x extract_patches_2d",
+            "x sliding_window_view",
+            "somcolor MB",
+            "extract_patches_2d MB",
+            "sliding_window_view MB",
+            "same output",
+        ],
+        rows,
+    )
+
+
+class _Timed:
+    """Mixin recording the wall time of ``fit`` in a class attribute."""
+
+    seconds = 0.0
+
+    def fit(self, *args, **kwargs):
+        start = time.perf_counter()
+        result = super().fit(*args, **kwargs)
+        type(self).seconds += time.perf_counter() - start
+        return result
+
+
+def bench_fit(quick, images, label):
+    """Fit of the default pipeline: MLP training vs everything else."""
+    from sklearn.neural_network import MLPClassifier
+
+    from somcolor import ColorizerPipeline, SOMQuantizer
+    from somcolor.pipeline import _default_component
+
+    class TimedMLP(_Timed, MLPClassifier):
+        pass
+
+    class TimedSOM(_Timed, SOMQuantizer):
+        pass
+
+    mlp = TimedMLP(**_default_component("classifier").get_params())
+    if quick:
+        mlp.set_params(max_iter=3)
+    som = TimedSOM(3, 3)
+    ppi = 500 if quick else 2500
+    model = ColorizerPipeline(
+        quantizer=som, classifier=mlp, pixels_per_image=ppi, random_state=0
+    )
+    start = time.perf_counter()
+    model.fit(images)
+    total = time.perf_counter() - start
+    t_mlp = TimedMLP.seconds
+    t_som = TimedSOM.seconds
+    other = total - t_mlp - t_som
+    rows = [
+        ["MLPClassifier.fit", fmt(t_mlp), f"{100 * t_mlp / total:.1f}%"],
+        ["SOMQuantizer.fit", fmt(t_som), f"{100 * t_som / total:.1f}%"],
+        [
+            "the rest (colour conversion, sampling, patches, validation)",
+            fmt(other),
+            f"{100 * other / total:.1f}%",
+        ],
+        [
+            "everything outside the MLP",
+            fmt(total - t_mlp),
+            f"**{100 * (total - t_mlp) / total:.1f}%**",
+        ],
+        ["total `ColorizerPipeline.fit`", fmt(total), "100%"],
+    ]
+    text = (
+        f"Default pipeline (3x3 SOM, 3x3 patches, MLP 50+50 with the default "
+        f"early stopping) on {label}, {ppi} pixels per image "
+        f"({model.n_training_pixels_:,} patches), `random_state=0`, one fit "
+        f"({model.classifier_.n_iter_} MLP epochs). Times in s.\n\n"
+    )
+    # The plain default pipeline with the same fitted components (picklable:
+    # the timing subclasses are local), for the colorizing cases.
+    model.classifier_.__class__ = MLPClassifier
+    model.quantizer_.__class__ = SOMQuantizer
+    plain = ColorizerPipeline(pixels_per_image=ppi, random_state=0)
+    for name in (
+        "quantizer_",
+        "extractor_",
+        "classifier_",
+        "codebook_",
+        "n_training_pixels_",
+    ):
+        setattr(plain, name, getattr(model, name))
+    return text + table(["part", "seconds", "share"], rows), plain
+
+
+def bench_colorize(quick, model):
+    """Colorizing one grey uint8 image, end to end, vs the anchor."""
+    from skimage import color as skcolor
+    from sklearn.feature_extraction.image import extract_patches_2d
+
+    from somcolor import _fast_predict
+    from somcolor.color import gamut_scale, grey_to_lightness
+
+    side = 512 if quick else 2048
+    grey = grey_photo((side, side))
+    n = grey.size
+    clf = model.classifier_
+    codebook = model.codebook_
+
+    def anchor():
+        # The straightforward composition, as a user would write it.
+        L = grey_to_lightness(grey / 255.0)
+        padded = np.pad(L / 100.0, 1, mode="reflect")
+        X = extract_patches_2d(padded, (3, 3)).reshape(-1, 9).astype(np.float64)
+        labels = clf.predict(X)
+        uv = codebook[labels].reshape(L.shape + (2,))
+        return skcolor.luv2rgb(np.concatenate([L[..., None], uv], axis=-1)), labels
+
+    def reference():
+        with _fast_predict.disabled():
+            return model.predict([grey])[0]
+
+    assert model._fast_path_applicable()
+    model.predict([grey])  # compile / load cache
+    t_fast, fast = median_time(lambda: model.predict([grey])[0], 1 if quick else 5)
+    t_anchor, (anchor_rgb, anchor_labels) = median_time(anchor, 1 if quick else 3)
+    t_ref, ref = median_time(reference, 1 if quick else 3)
+    labels = model.predict_labels([grey])[0].ravel()
+    with _fast_predict.disabled():
+        ref_labels = model.predict_labels([grey])[0].ravel()
+    same_anchor = labels == anchor_labels
+    same_ref = labels == ref_labels
+    L = grey_to_lightness(grey / 255.0)
+    uv = codebook[labels.reshape(grey.shape)]
+    in_gamut = gamut_scale(L, uv[..., 0], uv[..., 1]) == 1.0
+    diff_ref = np.abs(fast - ref).max(axis=-1)
+    diff_anchor = np.abs(fast - anchor_rgb).max(axis=-1)
+    keep = same_anchor.reshape(grey.shape) & in_gamut
+    rows = [
+        ["somcolor `predict` (fast path)", fmt(t_fast), fmt(n / t_fast / 1e6), "1"],
+        [
+            "somcolor reference path (`_fast_predict.disabled()`)",
+            fmt(t_ref),
+            fmt(n / t_ref / 1e6),
+            fmt(t_ref / t_fast),
+        ],
+        [
+            "anchor: float64 patches, `MLPClassifier.predict`, `skimage.color.luv2rgb`",
+            fmt(t_anchor),
+            fmt(n / t_anchor / 1e6),
+            fmt(t_anchor / t_fast),
+        ],
+    ]
+    checks = [
+        ["pixels with the anchor's class", f"{same_anchor.mean():.6f}"],
+        ["pixels with the reference path's class", f"{same_ref.mean():.6f}"],
+        [
+            "max abs RGB difference to the reference path",
+            fmt(float(diff_ref[same_ref.reshape(grey.shape)].max())),
+        ],
+        [
+            "max abs RGB difference to the anchor, same class, in gamut",
+            fmt(float(diff_anchor[keep].max()) if keep.any() else 0.0),
+        ],
+        [
+            "pixels whose codebook chroma is out of gamut at their L (the anchor "
+            "clips RGB there, somcolor scales chroma to keep L)",
+            f"{1 - in_gamut.mean():.4f}",
+        ],
+    ]
+    text = (
+        f"A {side}x{side} grey uint8 photograph (skimage's astronaut), model "
+        "of the fit above (3x3 patches, 50+50 ReLU, 9 colours); grey in, "
+        f"float RGB out. Median of {1 if quick else 5} (fast) and "
+        f"{1 if quick else 3} (others) runs, 1 where a run takes more than "
+        f"{SLOW_CALL_S:g} s. The reference path is the "
+        "obviously correct one the tests compare the fast path with (the code "
+        "before the fast path); the anchor is the straightforward composition "
+        "of the issue.\n\n"
+    )
+    return (
+        text
+        + table(["path", "seconds", "M pixels/s", "x fast path"], rows)
+        + "\n\nEquality checks:\n\n"
+        + table(["check", "value"], checks)
+    )
+
+
+def run_child(*args):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks._child", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_big(quick, model_path):
+    height, width = (1500, 2000) if quick else (4000, 6000)
+    res = run_child("big", model_path, height, width)
+    rows = [
+        ["image", f"{height}x{width} ({res['megapixels']:.0f} MP) grey uint8"],
+        ["fast path used", "yes" if res["fast_path"] else "NO"],
+        ["seconds", fmt(res["seconds"])],
+        ["M pixels/s", fmt(res["megapixels"] / res["seconds"])],
+        ["peak RSS of the process (MB)", fmt(res["peak_rss_mb"])],
+        [
+            "RSS just before `predict` (MB): interpreter, libraries, model, image",
+            fmt(res["rss_before_mb"]),
+        ],
+        ["output itself (MB, float64 RGB)", fmt(height * width * 24 / 2**20)],
+        [
+            "pixels checked against the reference path on bands + halo",
+            f"{res['checked_pixels']:,}",
+        ],
+        ["of those, off by more than 1/255", res["pixels_off_by_more_than_1_255"]],
+        ["max abs RGB difference", fmt(res["max_abs_rgb_diff"])],
+    ]
+    text = (
+        "In a fresh process (`python -m benchmarks._child big ...`): the model "
+        "of the fit above, pickled; a grey photograph tiled to the size; "
+        "peak resident memory is `VmHWM` from /proc/self/status. Identity with "
+        "colorizing it whole: three bands of 48 rows (top, middle, bottom) "
+        "are colorized by the reference path with the patch's halo and "
+        "compared with the big output.\n\n"
+    )
+    return text + table(["", "value"], rows)
+
+
+def bench_startup(quick, model_path):
+    repeat = 1 if quick else 3
+    run_child("first-predict", model_path)  # warm numba's cache
+    imports = [run_child("startup")["import_s"] for _ in range(repeat)]
+    deps = [run_child("dependencies")["import_s"] for _ in range(repeat)]
+    firsts = [run_child("first-predict", model_path) for _ in range(repeat)]
+    first = float(np.median([f["first_s"] for f in firsts]))
+    second = float(np.median([f["second_s"] for f in firsts]))
+    rows = [
+        ["`import somcolor` (s)", fmt(float(np.median(imports)))],
+        [
+            "of which unavoidable: importing numpy, scipy, sklearn.base, "
+            "sklearn.neural_network, skimage.color, numba alone (s)",
+            fmt(float(np.median(deps))),
+        ],
+        [
+            "first `predict` of a 256x256 uint8 image, fresh process, warm cache (s)",
+            fmt(first),
+        ],
+        ["second `predict`, same process (s)", fmt(second)],
+        ["first minus second: what start-up adds (s)", fmt(first - second)],
+    ]
+    text = (
+        f"Fresh processes (`python -m benchmarks._child ...`), median of "
+        f"{repeat}; numba's cache warmed by one run before.\n\n"
+    )
+    return text + table(["", "value"], rows)
+
+
+# -- main ------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small inputs, < 1 min")
+    parser.add_argument(
+        "--output", default=str(HERE / "RESULTS.md"), help="markdown file to write"
+    )
+    args = parser.parse_args(argv)
+    quick = args.quick
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = os.getloadavg()
+    command = "python -m benchmarks" + (" --quick" if quick else "")
+    if args.output != str(HERE / "RESULTS.md"):
+        command += f" --output {args.output}"
+    images, label = opencountry_images(quick)
+
+    sections = []
+
+    def write(done):
+        finished = datetime.datetime.now(datetime.timezone.utc)
+        header = [
+            "# Benchmark results"
+            + (" (quick mode: figures mean nothing)" if quick else ""),
+            "",
+            f"- date: {started:%Y-%m-%d %H:%M} UTC, "
+            f"{(finished - started).total_seconds():.0f} s"
+            + ("" if done else " so far (RUN NOT FINISHED: cases missing)"),
+            f"- command (from the repository root): `{command}`"
+            + ("" if quick else " with `SOMCOLOR_SCENE8=../shared/data/scene8`"),
+            f"- machine: {cpu_model()}, {os.cpu_count()} cores, "
+            f"load average {load_before[0]:.1f} at start, "
+            f"{os.getloadavg()[0]:.1f} at end (shared machine)",
+            "- versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
+            "",
+            "Each case runs somcolor and its anchor in this one process on the "
+            "same data; ratios (x anchor) are anchor time / somcolor time.",
+            "",
+        ]
+        Path(args.output).write_text("\n".join(header) + "\n" + "\n".join(sections))
+
+    def section(title, fn, *a):
+        print(f"[benchmarks] {title} ...", flush=True)
+        start = time.perf_counter()
+        out = fn(*a)
+        body = out[0] if isinstance(out, tuple) else out
+        sections.append(f"## {title}\n\n{body}\n")
+        print(f"[benchmarks] {title}: {time.perf_counter() - start:.1f} s", flush=True)
+        write(done=False)  # keep what is measured if the run is stopped
+        return out
+
+    _, model = section("Fitting the default pipeline", bench_fit, quick, images, label)
+    section("Colorizing one image", bench_colorize, quick, model)
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path = Path(tmp) / "model.pkl"
+        model_path.write_bytes(pickle.dumps(model))
+        big_title = "Colorizing a " + ("3" if quick else "24") + "-megapixel image"
+        section(big_title, bench_big, quick, model_path)
+        section("Start-up", bench_startup, quick, model_path)
+    section("BMU search", bench_bmu, quick)
+    section("Dense patch extraction", bench_patches, quick)
+    section("SOM training", bench_som, quick, images)
+    write(done=True)
+    print(f"[benchmarks] wrote {args.output}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Smoke test: the benchmark scripts run (quick mode) and write every case.
+
+Asserts nothing about speed (see DESIGN.md, section 4): only that the
+scripts still work, so that they cannot rot.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmarks_write_every_case(tmp_path):
+    pytest.importorskip("minisom")
+    output = tmp_path / "RESULTS.md"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
+    )
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    text = output.read_text()
+    for heading in (
+        "## BMU search",
+        "## SOM training",
+        "## Dense patch extraction",
+        "## Fitting the default pipeline",
+        "## Colorizing one image",
+        "-megapixel image",
+        "## Start-up",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    # The equality checks ran and the fast path was the one measured.
+    assert "| fast path used | yes |" in text
+    assert "| of those, off by more than 1/255 | 0 |" in text
