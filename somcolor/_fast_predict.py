@@ -55,6 +55,7 @@ _KNOWN_PARAMS = {
     "classifier",
     "pixels_per_image",
     "random_state",
+    "verbose",
 }
 
 _enabled = True
@@ -114,7 +115,7 @@ def _grey_inputs(grey_images):
     ``k / 255`` are turned into their levels ``k``, which gives the same
     lightness as the float values.
     """
-    images, stacked = _image_list(grey_images, "grey_images")
+    images, stacked = _image_list(grey_images, "grey_images", 2)
     if (
         images
         and all(
