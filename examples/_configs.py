@@ -1,0 +1,7 @@
+"""Configurations shared by the example scripts (not part of the library).
+
+``BEST`` is the best configuration documented in docs/paper.md, measured by
+``examples/colorize_better.py``.
+"""
+
+BEST = {"decoding": "soft", "position_features": True, "context": 4}
