@@ -4,4 +4,4 @@
 ``examples/colorize_better.py``.
 """
 
-BEST = {"decoding": "soft", "position_features": True, "context": 4}
+BEST = {"decoding": "soft", "temperature": 0.2}

@@ -17,6 +17,7 @@ Run (a few minutes)::
 """
 
 import argparse
+import pickle
 import time
 
 import numpy as np
@@ -34,16 +35,23 @@ def main():
     parser.add_argument("--best", action="store_true")
     parser.add_argument("--scales", default="1,2,4")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument(
+        "--model", help="a pickled fitted model to use instead of fitting one"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     train = load_scene8(args.category, split="train").images
     test = load_scene8(args.category, split="test").images
     params = BEST if args.best else {}
-    model = ColorizerPipeline(random_state=args.random_state, **params).fit(train)
-    print(
-        f"{args.category}, {'best' if args.best else 'paper'} configuration "
-        f"{params}: fitted in {time.perf_counter() - start:.0f} s"
-    )
+    if args.model:
+        with open(args.model, "rb") as f:
+            model = pickle.load(f).set_params(**params)
+        source = f"loaded from {args.model}"
+    else:
+        model = ColorizerPipeline(random_state=args.random_state, **params)
+        model.fit(train)
+        source = f"fitted in {time.perf_counter() - start:.0f} s"
+    print(f"{args.category}, configuration {params or 'paper'}: {source}")
     print("| scale | size | predict_scale='input' | predict_scale='training' | grey |")
     print("|---|---|---|---|---|")
     for scale in (int(s) for s in args.scales.split(",")):

@@ -16,6 +16,7 @@ Run (about a minute)::
 """
 
 import argparse
+import pickle
 import time
 
 import numpy as np
@@ -40,16 +41,24 @@ def main():
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--category", default="opencountry")
-    parser.add_argument("--images", default="0,10,20,30,40")
+    parser.add_argument("--images", default="0,10,20,30")
     parser.add_argument("--best", action="store_true")
     parser.add_argument("--output", default="figure10.png")
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument(
+        "--model", help="a pickled fitted model to use instead of fitting one"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     train = load_scene8(args.category, split="train").images
     test = load_scene8(args.category, split="test")
     params = BEST if args.best else {}
-    model = ColorizerPipeline(random_state=args.random_state, **params).fit(train)
+    if args.model:
+        with open(args.model, "rb") as f:
+            model = pickle.load(f).set_params(**params)
+    else:
+        model = ColorizerPipeline(random_state=args.random_state, **params)
+        model.fit(train)
     picks = [int(k) for k in args.images.split(",")]
     originals = [test.images[k] / 255.0 for k in picks]
     grey = to_grey(originals)
@@ -62,13 +71,19 @@ def main():
         panels = [orig, chroma_at_l50(orig), g, chroma_at_l50(c), c]
         for col, panel in enumerate(panels):
             ax = axes[row, col]
-            ax.imshow(panel, cmap="gray" if panel.ndim == 2 else None, vmin=0, vmax=1)
+            ax.imshow(
+                panel,
+                cmap="gray" if panel.ndim == 2 else None,
+                vmin=0,
+                vmax=1,
+                interpolation="nearest",
+            )
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
                 ax.set_title(titles[col], fontsize=8)
     fig.tight_layout()
-    fig.savefig(args.output, dpi=80)
+    fig.savefig(args.output, dpi=64)
     print(f"wrote {args.output} in {time.perf_counter() - start:.0f} s")
 
 
