@@ -60,11 +60,14 @@ FITS = {
 }
 DECODINGS = {
     "argmax": {"decoding": "argmax"},
+    "soft T=0.2": {"decoding": "soft", "temperature": 0.2},
     "soft T=0.38": {"decoding": "soft", "temperature": 0.38},
 }
 PAPER_DECODINGS = {
     **DECODINGS,
+    "soft T=0.1": {"decoding": "soft", "temperature": 0.1},
     "soft T=0.2": {"decoding": "soft", "temperature": 0.2},
+    "soft T=0.3": {"decoding": "soft", "temperature": 0.3},
     "soft T=0.6": {"decoding": "soft", "temperature": 0.6},
     "soft T=1": {"decoding": "soft", "temperature": 1.0},
 }
