@@ -78,6 +78,7 @@ def main():
     parser.add_argument("--category", default="opencountry")
     parser.add_argument("--fits", default=",".join(FITS))
     parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--pixels-per-image", type=int, default=2500)
     parser.add_argument("--save-dir", default=None, help="pickle each fitted model")
     parser.add_argument("--list", action="store_true")
     args = parser.parse_args()
@@ -88,7 +89,10 @@ def main():
     names = [n.strip() for n in args.fits.split(",")]
     train = load_scene8(args.category, split="train").images
     test = load_scene8(args.category, split="test").images
-    print(f"{args.category}: {len(train)} training, {len(test)} held-out images")
+    print(
+        f"{args.category}: {len(train)} training, {len(test)} held-out images; "
+        f"{args.pixels_per_image} training pixels per image"
+    )
     print(
         "| fit | decoding | mean CIEDE2000 | colourfulness ratio | PSNR (dB) | "
         "pixel accuracy | oracle CIEDE2000 | fit (s) |"
@@ -97,11 +101,16 @@ def main():
     references = None
     for name in names:
         start = time.perf_counter()
-        model = ColorizerPipeline(random_state=args.random_state, **FITS[name])
+        model = ColorizerPipeline(
+            pixels_per_image=args.pixels_per_image,
+            random_state=args.random_state,
+            **FITS[name],
+        )
         model.fit(train)
         seconds = time.perf_counter() - start
         if args.save_dir:
-            path = os.path.join(args.save_dir, name.replace(" ", "_") + ".pkl")
+            stem = name.replace(" ", "_") + f"_{args.pixels_per_image}"
+            path = os.path.join(args.save_dir, stem + ".pkl")
             with open(path, "wb") as f:
                 pickle.dump(model, f)
         decodings = PAPER_DECODINGS if name == "paper" else DECODINGS
