@@ -483,6 +483,7 @@ class ColorizerPipeline(BaseEstimator):
             :func:`somcolor.color.luv_to_rgb`).
         """
         check_is_fitted(self)
+        self._check_options()  # decoding and predict_scale act here
         images, stacked = check_images(grey_images, color=False, name="grey_images")
         out = []
         for grey in images:

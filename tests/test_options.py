@@ -263,3 +263,10 @@ def test_options_clone_pickle_and_grid_search(small_rgb_images):
     ).fit(small_rgb_images[:3])
     assert search.best_params_["decoding"] in ("argmax", "soft")
     assert len(search.cv_results_["params"]) == 4
+
+
+def test_predict_time_options_are_checked_at_predict(fitted, small_rgb_images):
+    model = clone(fitted).set_params(decoding="mean")
+    model.__dict__.update({k: v for k, v in fitted.__dict__.items() if k[-1] == "_"})
+    with pytest.raises(ValueError, match="decoding"):
+        model.predict(to_grey(small_rgb_images[:1]))
