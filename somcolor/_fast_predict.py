@@ -56,6 +56,14 @@ _KNOWN_PARAMS = {
     "pixels_per_image",
     "random_state",
     "verbose",
+    # Options beyond the paper: the fast path applies at the values checked
+    # in ``applicable`` (fit-only options such as ``rebalance`` at any value).
+    "decoding",
+    "temperature",
+    "rebalance",
+    "position_features",
+    "context",
+    "predict_scale",
 }
 
 _enabled = True
@@ -88,6 +96,10 @@ def applicable(model):
     if set(model.get_params(deep=False)) - _KNOWN_PARAMS:
         return False
     if getattr(model, "decoding", "argmax") != "argmax":
+        return False
+    if getattr(model, "position_features", False) or getattr(model, "context", None):
+        return False
+    if getattr(model, "predict_scale", "input") != "input":
         return False
     extractor = getattr(model, "extractor_", None)
     classifier = getattr(model, "classifier_", None)

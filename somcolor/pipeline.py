@@ -1,6 +1,6 @@
 """The colorizer users fit and tune: :class:`ColorizerPipeline`."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from skimage.color import deltaE_ciede2000, rgb2lab
@@ -9,7 +9,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _fast_predict
+from . import _fast_predict, _features
 from ._images import check_images, images_like
 from ._progress import progress
 from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
@@ -19,6 +19,8 @@ from .som import SOMQuantizer
 __all__ = ["ColorizerPipeline"]
 
 _COMPONENTS = ("quantizer", "extractor", "classifier")
+_DECODINGS = ("argmax", "soft")
+_PREDICT_SCALES = ("input", "training")
 
 # Rows of patches handed to the classifier at once when colorizing: bounds
 # the memory of the MLP's hidden activations for large images.
@@ -96,6 +98,37 @@ class ColorizerPipeline(BaseEstimator):
         When positive, show progress bars (tqdm, on stderr) over the images
         in ``fit``, ``predict``, ``predict_labels`` and ``score``, and over
         the training steps (SOM, classifier) in ``fit``.
+    decoding : {'argmax', 'soft'}, default='argmax'
+        How a pixel's chroma is read from the classifier. 'argmax' (the
+        paper): the codebook colour of the most likely class. 'soft': the
+        annealed mean of the codebook colours under ``predict_proba``,
+        ``p_k ** (1 / temperature)`` renormalised (Zhang, Isola and Efros
+        2016), which gives colours between codebook entries.
+    temperature : float, default=0.38
+        Temperature of ``decoding='soft'`` (Zhang et al.'s 0.38); 1 is the
+        plain expected colour, towards 0 the argmax. Unused for 'argmax'.
+    rebalance : float in (0, 1] or None, default=None
+        Class rebalancing of the training patches (Zhang et al.): each patch
+        is weighted (``sample_weight``) by ``1 / ((1 - rebalance) p + rebalance
+        / K)``, with ``p`` the class prior smoothed over the codebook colours
+        (Gaussian, 5 units of U, V) and K the number of colours, scaled so
+        the mean weight is 1. 1 weights every class equally; Zhang et al.
+        use 0.5. None: no weights (the paper). The classifier must accept
+        ``sample_weight``.
+    position_features : bool, default=False
+        Append the pixel's row and column, scaled to [0, 1], to its patch
+        (the paper's future work).
+    context : int >= 2 or None, default=None
+        Append a coarser, wider view: the 3x3 points ``context`` pixels
+        apart of L box-blurred over ``context x context`` (9 more features,
+        a ``3 * context`` pixel wide neighbourhood). None: patch only.
+    predict_scale : {'input', 'training'}, default='input'
+        'input' colorizes grey images at their own size (the paper).
+        'training' first shrinks a grey image larger than the training
+        images (by the ratio of the square roots of their pixel counts) to
+        the training scale, colorizes it there, then enlarges the chroma
+        (bilinear) and joins it with the full-size L: a 3x3 patch sees the
+        texture it was trained on whatever the input resolution.
 
     Attributes
     ----------
@@ -109,6 +142,11 @@ class ColorizerPipeline(BaseEstimator):
         (U, V) of each class, float64.
     n_training_pixels_ : int
         Number of sampled training pixels (patches).
+    training_mean_chroma_ : ndarray of shape (2,)
+        Mean (U, V) of the sampled training pixels (a reference colorizer).
+    training_size_ : float
+        Median over training images of ``sqrt(height * width)``, the scale
+        that ``predict_scale='training'`` brings grey images to.
 
     Notes
     -----
@@ -149,6 +187,12 @@ class ColorizerPipeline(BaseEstimator):
         pixels_per_image=2500,
         random_state=None,
         verbose=0,
+        decoding="argmax",
+        temperature=0.38,
+        rebalance=None,
+        position_features=False,
+        context=None,
+        predict_scale="input",
     ):
         self.quantizer = quantizer
         self.extractor = extractor
@@ -156,6 +200,12 @@ class ColorizerPipeline(BaseEstimator):
         self.pixels_per_image = pixels_per_image
         self.random_state = random_state
         self.verbose = verbose
+        self.decoding = decoding
+        self.temperature = temperature
+        self.rebalance = rebalance
+        self.position_features = position_features
+        self.context = context
+        self.predict_scale = predict_scale
 
     # -- parameters -------------------------------------------------------
 
@@ -240,6 +290,7 @@ class ColorizerPipeline(BaseEstimator):
         """
         images, _ = check_images(rgb_images, color=True, name="rgb_images")
         check_scalar(self.pixels_per_image, "pixels_per_image", Integral, min_val=1)
+        self._check_options()
         rng = check_random_state(self.random_state)
         components = self._components(rng)
         quantizer, extractor, classifier = (components[n] for n in _COMPONENTS)
@@ -281,7 +332,14 @@ class ColorizerPipeline(BaseEstimator):
                 "colours to learn from."
             )
         patches = extractor.extract_at(lightness, positions)
-        classifier.fit(patches, labels)
+        patches = self._with_extra_features(patches, lightness, positions)
+        if self.rebalance is None:
+            classifier.fit(patches, labels)
+        else:
+            weights = _features.rebalance_weights(
+                labels, np.asarray(quantizer.codebook_, np.float64), self.rebalance
+            )
+            classifier.fit(patches, labels, sample_weight=weights)
         steps.update()
         steps.close()
 
@@ -290,7 +348,105 @@ class ColorizerPipeline(BaseEstimator):
         self.classifier_ = classifier
         self.codebook_ = np.asarray(quantizer.codebook_, dtype=np.float64)
         self.n_training_pixels_ = len(positions)
+        self.training_mean_chroma_ = chroma.mean(axis=0)
+        self.training_size_ = float(
+            np.median([np.sqrt(image.shape[0] * image.shape[1]) for image in images])
+        )
         return self
+
+    # -- options beyond the paper (see _features.py) ------------------------
+
+    def _check_options(self):
+        if self.decoding not in _DECODINGS:
+            raise ValueError(
+                f"decoding must be one of {_DECODINGS}, got {self.decoding!r}."
+            )
+        check_scalar(
+            self.temperature,
+            "temperature",
+            Real,
+            min_val=0,
+            include_boundaries="neither",
+        )
+        if self.rebalance is not None:
+            check_scalar(
+                self.rebalance,
+                "rebalance",
+                Real,
+                min_val=0,
+                max_val=1,
+                include_boundaries="right",
+            )
+        if self.context is not None:
+            check_scalar(self.context, "context", Integral, min_val=2)
+        if self.predict_scale not in _PREDICT_SCALES:
+            raise ValueError(
+                f"predict_scale must be one of {_PREDICT_SCALES}, got "
+                f"{self.predict_scale!r}."
+            )
+
+    def _has_extra_features(self):
+        return bool(self.position_features) or self.context is not None
+
+    def _with_extra_features(self, patches, lightness, positions):
+        """Training patches with the optional extra feature columns."""
+        if not self._has_extra_features():
+            return patches
+        extra = None
+        for index, image in enumerate(lightness):
+            here = positions[:, 0] == index
+            block = _features.extra_features(
+                image,
+                positions[here, 1],
+                positions[here, 2],
+                positions=self.position_features,
+                context=self.context,
+            )
+            if extra is None:
+                extra = np.empty((len(positions), block.shape[1]), patches.dtype)
+            extra[here] = block
+        return np.hstack([patches, extra])
+
+    def _dense_features(self, lightness):
+        """Feature rows of every pixel of one image, from its L in [0, 100]."""
+        scaled = lightness / 100.0
+        patches = self._dense_extractor().transform([scaled])
+        if not self._has_extra_features():
+            return patches
+        rows, cols = np.divmod(np.arange(scaled.size), scaled.shape[1])
+        extra = _features.extra_features(
+            scaled, rows, cols, positions=self.position_features, context=self.context
+        )
+        return np.hstack([patches, extra.astype(patches.dtype)])
+
+    def _soft_chroma(self, lightness):
+        """(U, V) map of one image by the annealed mean of codebook colours."""
+        features = self._dense_features(lightness)
+        colours = self.codebook_[np.asarray(self.classifier_.classes_, dtype=np.intp)]
+        uv = np.empty((len(features), 2))
+        for start in range(0, len(features), _PREDICT_CHUNK):
+            stop = start + _PREDICT_CHUNK
+            proba = self.classifier_.predict_proba(features[start:stop])
+            uv[start:stop] = _features.annealed_mean(proba, colours, self.temperature)
+        return uv.reshape(lightness.shape + (2,))
+
+    def _chroma_at_own_scale(self, lightness):
+        if getattr(self, "decoding", "argmax") == "soft":
+            return self._soft_chroma(lightness)
+        return self.codebook_[self._labels_from_lightness(lightness)]
+
+    def _chroma_from_lightness(self, lightness):
+        """(U, V) map of one image, from its L in [0, 100]."""
+        if getattr(self, "predict_scale", "input") == "training":
+            factor = np.sqrt(lightness.size) / self.training_size_
+            if factor > 1:
+                small_shape = tuple(
+                    max(1, int(round(n / factor))) for n in lightness.shape
+                )
+                small = _features.resize_to(lightness, small_shape, order=1)
+                uv = self._chroma_at_own_scale(small)
+                return _features.resize_to(uv, lightness.shape, order=1)
+        return self._chroma_at_own_scale(lightness)
 
     # -- predict ----------------------------------------------------------
 
@@ -310,7 +466,7 @@ class ColorizerPipeline(BaseEstimator):
 
     def _labels_from_lightness(self, lightness):
         """Class map of one image, from its L in [0, 100]."""
-        patches = self._dense_extractor().transform([lightness / 100.0])
+        patches = self._dense_features(lightness)
         labels = np.empty(len(patches), dtype=np.intp)
         for start in range(0, len(patches), _PREDICT_CHUNK):
             stop = start + _PREDICT_CHUNK
@@ -329,7 +485,9 @@ class ColorizerPipeline(BaseEstimator):
         Returns
         -------
         labels : list of ndarray or ndarray of shape (n, H, W)
-            Integer class maps, one per image, as a list for a list.
+            Integer class maps, one per image, as a list for a list. Always
+            the most likely class at the input's own size, whatever
+            ``decoding`` and ``predict_scale``.
         """
         check_is_fitted(self)
         if self._fast_path_applicable():
@@ -360,14 +518,14 @@ class ColorizerPipeline(BaseEstimator):
             :func:`somcolor.color.luv_to_rgb`).
         """
         check_is_fitted(self)
+        self._check_options()  # decoding and predict_scale act here
         if self._fast_path_applicable():
             return _fast_predict.predict(self, grey_images)
         images, stacked = check_images(grey_images, color=False, name="grey_images")
         out = []
         for grey in progress(images, verbose=self.verbose, desc="colorizing"):
             lightness = grey_to_lightness(grey)
-            labels = self._labels_from_lightness(lightness)
-            out.append(luv_to_rgb(lightness, self.codebook_[labels]))
+            out.append(luv_to_rgb(lightness, self._chroma_from_lightness(lightness)))
         return images_like(out, stacked)
 
     def score(self, rgb_images, y=None):
