@@ -234,9 +234,9 @@ def test_not_applicable_falls_back(fitted_default, small_rgb_images):
     assert not other._fast_path_applicable()
 
     class WithOption(ColorizerPipeline):
-        def __init__(self, temperature=1.0, **kwargs):
+        def __init__(self, hue_shift=1.0, **kwargs):
             super().__init__(**kwargs)
-            self.temperature = temperature
+            self.hue_shift = hue_shift
 
     extra = WithOption(pixels_per_image=200, random_state=0)
     extra.__dict__.update(
