@@ -206,6 +206,48 @@ def cli(ctx, quiet):
     help="Seed: the same seed and images give the same model.",
 )
 @click.option(
+    "--decoding",
+    type=click.Choice(["argmax", "soft"]),
+    default="argmax",
+    show_default=True,
+    help="Chroma of a pixel: its most likely colour (the paper), or the annealed "
+    "mean of the colours under the classifier's probabilities.",
+)
+@click.option(
+    "--temperature",
+    default=0.38,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Temperature of --decoding soft (lower: closer to argmax, more colourful).",
+)
+@click.option(
+    "--rebalance",
+    default=None,
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    help="Weight rare colours up in training (0..1, Zhang et al. use 0.5).",
+)
+@click.option(
+    "--position-features/--no-position-features",
+    default=False,
+    show_default=True,
+    help="Add each pixel's normalised row and column to its features.",
+)
+@click.option(
+    "--context",
+    default=None,
+    type=click.IntRange(min=2),
+    help="Add a coarser, wider view: 3x3 points this many pixels apart of the "
+    "blurred lightness.",
+)
+@click.option(
+    "--predict-scale",
+    type=click.Choice(["input", "training"]),
+    default="input",
+    show_default=True,
+    help="Colorize at the input's size, or at the training images' scale with "
+    "the chroma enlarged (for photos larger than the training ones).",
+)
+@click.option(
     "--palette/--no-palette",
     default=False,
     show_default=True,
@@ -225,6 +267,12 @@ def fit(
     hidden_layers,
     pixels_per_image,
     random_state,
+    decoding,
+    temperature,
+    rebalance,
+    position_features,
+    context,
+    predict_scale,
     palette,
     overwrite,
     quiet,
@@ -282,6 +330,12 @@ def fit(
         pixels_per_image=pixels_per_image,
         random_state=random_state,
         verbose=int(not quiet),
+        decoding=decoding,
+        temperature=temperature,
+        rebalance=rebalance,
+        position_features=position_features,
+        context=context,
+        predict_scale=predict_scale,
     )
     try:
         model.fit(colour)

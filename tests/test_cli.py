@@ -275,3 +275,26 @@ def test_evaluate_prints_table_next_to_grey(
     expected = -somcolor.load(fitted_model).score(held_out)
     assert rows["colorized"][0] == pytest.approx(expected, abs=0.006)
     assert re.search(r"pixel accuracy of the class map: [01]\.\d{3}", out)
+
+
+def test_fit_quality_options_reach_the_model(tmp_path, small_rgb_images):
+    from somcolor import load, to_grey
+
+    _write_folder(tmp_path / "train", small_rgb_images[:2])
+    common = ["fit", str(tmp_path / "train"), "-q", "--pixels-per-image", "200"]
+    common += ["--hidden-layers", "8"]
+    plain = tmp_path / "plain.skops"
+    tuned = tmp_path / "tuned.skops"
+    assert main(common + ["-o", str(plain)]) == 0
+    options = ["--decoding", "soft", "--temperature", "0.5", "--rebalance", "0.5"]
+    options += ["--position-features", "--context", "3", "--predict-scale", "training"]
+    assert main(common + ["-o", str(tuned)] + options) == 0
+    model = load(tuned)
+    params = model.get_params()
+    assert params["decoding"] == "soft" and params["temperature"] == 0.5
+    assert params["rebalance"] == 0.5 and params["position_features"] is True
+    assert params["context"] == 3 and params["predict_scale"] == "training"
+    # 9 patch values + 2 positions + 9 context values.
+    assert model.classifier_.n_features_in_ == 20
+    grey = to_grey(small_rgb_images[2:3])
+    assert not np.array_equal(model.predict(grey)[0], load(plain).predict(grey)[0])
