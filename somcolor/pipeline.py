@@ -309,10 +309,14 @@ class ColorizerPipeline(BaseEstimator):
         positions = extractor.sample_positions(
             lightness, n_per_image=self.pixels_per_image, random_state=rng
         )
-        chroma = np.empty((len(positions), 2))
-        for index, image in enumerate(luv):
-            here = positions[:, 0] == index
-            chroma[here] = image[positions[here, 1], positions[here, 2], 1:]
+        # sample_positions lists the pixels image by image, in image order.
+        bounds = np.searchsorted(positions[:, 0], np.arange(len(luv) + 1))
+        chroma = np.concatenate(
+            [
+                image[positions[a:b, 1], positions[a:b, 2], 1:]
+                for image, a, b in zip(luv, bounds[:-1], bounds[1:])
+            ]
+        )
         if np.hypot(chroma[:, 0], chroma[:, 1]).max() < _MIN_CHROMA:
             raise ValueError(
                 "rgb_images carry no colour: every sampled training pixel has "
