@@ -21,8 +21,6 @@ import os
 import pickle
 import time
 
-from sklearn.neural_network import MLPClassifier
-
 from somcolor import ColorizerPipeline, SOMQuantizer
 from somcolor.datasets import load_scene8
 from somcolor.metrics import evaluate
@@ -30,15 +28,8 @@ from somcolor.metrics import evaluate
 
 def mlp(hidden):
     """The default classifier with other hidden layers."""
-    return MLPClassifier(
-        hidden_layer_sizes=hidden,
-        learning_rate_init=0.001,
-        batch_size=1000,
-        early_stopping=True,
-        tol=1e-3,
-        n_iter_no_change=5,
-        max_iter=50,
-    )
+    default = ColorizerPipeline().set_params(classifier__hidden_layer_sizes=hidden)
+    return default.classifier
 
 
 # Each entry is one fit; its model is then evaluated with every decoding of
