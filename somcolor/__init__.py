@@ -6,12 +6,13 @@ Networks" (WVC 2017), as scikit-learn compatible estimators.
 Examples
 --------
 >>> import somcolor
->>> sorted(somcolor.__all__)[:3]
-['ColorizerPipeline', 'PatchExtractor', 'SOMQuantizer']
+>>> sorted(somcolor.__all__)[:4]
+['ColorizeSummary', 'ColorizerPipeline', 'PatchExtractor', 'SOMQuantizer']
 """
 
 __version__ = "0.1.0"
 
+from .batch import ColorizeSummary, colorize_many
 from .color import to_grey
 from .patches import PatchExtractor
 from .persistence import load, save
@@ -22,6 +23,8 @@ __all__ = [
     "ColorizerPipeline",
     "PatchExtractor",
     "SOMQuantizer",
+    "colorize_many",
+    "ColorizeSummary",
     "to_grey",
     "save",
     "load",

@@ -55,6 +55,7 @@ _KNOWN_PARAMS = {
     "classifier",
     "pixels_per_image",
     "random_state",
+    "n_jobs",
     "verbose",
     # Options beyond the paper: the fast path applies at the values checked
     # in ``applicable`` (fit-only options such as ``rebalance`` at any value).

@@ -39,12 +39,10 @@ def _image_list(images, name, ndim):
     return arrays, False
 
 
-def _to_unit_float(image, name, index):
-    """Convert one image to float64 in [0, 1], refusing what cannot be read."""
-    if image.dtype == np.uint8:
-        return image.astype(np.float64) / 255.0
-    if image.dtype == np.uint16:
-        return image.astype(np.float64) / 65535.0
+def _check_values(image, name, index):
+    """Refuse a dtype or values that cannot be read as an image."""
+    if image.dtype in (np.uint8, np.uint16):
+        return
     if image.dtype.kind == "f":
         if not np.all(np.isfinite(image)):
             raise ValueError(
@@ -56,14 +54,23 @@ def _to_unit_float(image, name, index):
                 f"(min {image.min():.3g}, max {image.max():.3g}); float images "
                 "must be scaled to [0, 1] (uint8 images may use 0..255)."
             )
-        return image.astype(np.float64)
+        return
     raise TypeError(
         f"{name}[{index}] has dtype {image.dtype}; expected uint8 (0..255), "
         "uint16 (0..65535) or float (0..1)."
     )
 
 
-def check_images(images, *, color, name="images", min_images=1):
+def _to_unit_float(image):
+    """A checked image as float64 in [0, 1]."""
+    if image.dtype == np.uint8:
+        return image.astype(np.float64) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float64) / 65535.0
+    return image.astype(np.float64)
+
+
+def check_images(images, *, color, name="images", min_images=1, convert=True):
     """Validate a collection of images and convert them to float64 in [0, 1].
 
     Parameters
@@ -77,11 +84,15 @@ def check_images(images, *, color, name="images", min_images=1):
         Argument name used in error messages.
     min_images : int, default=1
         Fewest images accepted.
+    convert : bool, default=True
+        Convert to float64; False only checks (RGBA images still lose their
+        alpha channel).
 
     Returns
     -------
     checked : list of ndarray
-        C-contiguous float64 images with values in [0, 1].
+        C-contiguous float64 images with values in [0, 1] (when
+        ``convert``; else the checked images as given).
     stacked : bool
         Whether the input was one stacked array (outputs follow suit).
     """
@@ -115,7 +126,10 @@ def check_images(images, *, color, name="images", min_images=1):
             )
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise ValueError(f"{name}[{index}] is empty (shape {image.shape}).")
-        checked.append(np.ascontiguousarray(_to_unit_float(image, name, index)))
+        _check_values(image, name, index)
+        checked.append(
+            np.ascontiguousarray(_to_unit_float(image)) if convert else image
+        )
     return checked, stacked
 
 

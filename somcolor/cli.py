@@ -18,8 +18,6 @@ from . import __version__
 
 __all__ = ["cli", "main"]
 
-_READ_ERRORS = (OSError, ValueError, SyntaxError, RuntimeError, IndexError, KeyError)
-
 
 def _one_line(exc):
     """First line of an exception's message."""
@@ -36,10 +34,10 @@ class _InputError(click.ClickException):
 
 def _files(patterns):
     """Expand files, folders and globs, or fail in one line."""
-    from .datasets import _expand
+    from ._files import list_image_files
 
     try:
-        files = _expand(list(patterns))
+        files = list_image_files(list(patterns))
     except FileNotFoundError as exc:
         raise _InputError(str(exc)) from exc
     if not files:
@@ -50,29 +48,37 @@ def _files(patterns):
     return files
 
 
+def _read_colour(files, quiet):
+    """Colour images of ``files``; grey ones and unreadable ones set apart.
+
+    Returns ``(colour_images, grey_paths, failures)``; each failure is
+    reported on stderr in one line as it is met.
+    """
+    from ._progress import progress
+
+    colour, grey, failed = [], [], []
+    for path in progress(files, verbose=not quiet, desc="reading"):
+        try:
+            rgb = _colour_or_none(_read(path))
+        except _InputError as exc:
+            failed.append(path)
+            click.echo(f"failed: {exc.format_message()}", err=True)
+            continue
+        if rgb is None:
+            grey.append(path)
+        else:
+            colour.append(rgb)
+    return colour, grey, failed
+
+
 def _read(path):
     """Read one image file as an array; raise _InputError when it cannot."""
-    from skimage import io as skio
+    from ._files import ImageFileError, read_image
 
     try:
-        image = np.asarray(skio.imread(path))
-    except _READ_ERRORS as exc:
-        raise _InputError(f"{path}: not a readable image ({_one_line(exc)})") from exc
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    if image.ndim not in (2, 3) or (
-        image.ndim == 3 and image.shape[-1] not in (2, 3, 4)
-    ):
-        raise _InputError(f"{path}: not a still image (array of shape {image.shape}).")
-    if image.dtype == np.uint8:
-        return image
-    if image.dtype == np.uint16:
-        return image.astype(np.float64) / 65535.0
-    if image.dtype == bool:
-        return image.astype(np.float64)
-    if image.dtype.kind == "f":
-        return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
-    raise _InputError(f"{path}: unsupported pixel type {image.dtype}.")
+        return read_image(path)
+    except ImageFileError as exc:
+        raise _InputError(str(exc)) from exc
 
 
 def _colour_or_none(image):
@@ -85,17 +91,6 @@ def _colour_or_none(image):
     ):
         return None
     return rgb
-
-
-def _as_grey(image):
-    """Grey levels of an image: as is if grey, else :func:`somcolor.to_grey`."""
-    from .color import to_grey
-
-    if image.ndim == 2:
-        return image
-    if image.shape[-1] == 2:  # grey + alpha
-        return image[..., 0]
-    return to_grey([image[..., :3]])[0]
 
 
 def _load_model(path):
@@ -283,7 +278,6 @@ def fit(
     glob patterns ("photos/*.jpg", quoted). Grey images are skipped: there
     is no colour to learn from them.
     """
-    from ._progress import progress
     from .patches import PatchExtractor
     from .persistence import save
     from .pipeline import ColorizerPipeline, _default_component
@@ -310,17 +304,13 @@ def fit(
         )
     _check_writable_folder(output.parent if str(output.parent) else Path("."))
     files = _files(images)
-    colour, used, grey = [], [], []
-    for path in progress(files, verbose=not quiet, desc="reading"):
-        rgb = _colour_or_none(_read(path))
-        if rgb is None:
-            grey.append(path)
-        else:
-            colour.append(rgb)
-            used.append(path)
+    colour, grey, failed = _read_colour(files, quiet)
     if not colour:
+        readable = len(files) - len(failed)
         raise _InputError(
-            f"all {len(files)} image(s) are grey; fit needs colour photographs."
+            f"all {readable} image(s) are grey"
+            + (f" ({len(failed)} unreadable)" if failed else "")
+            + "; fit needs colour photographs."
         )
     classifier = _default_component("classifier").set_params(hidden_layer_sizes=layers)
     model = ColorizerPipeline(
@@ -350,6 +340,7 @@ def fit(
     lines = [
         f"trained on {len(colour)} colour image(s)"
         + (f" ({len(grey)} grey image(s) skipped)" if grey else "")
+        + (f" ({len(failed)} unreadable file(s) skipped)" if failed else "")
         + f", {model.n_training_pixels_} training pixels",
         f"codebook: {som_rows}x{som_cols} = {len(model.codebook_)} colours; "
         f"patches {patch_size}x{patch_size}; MLP hidden layers "
@@ -362,7 +353,7 @@ def fit(
         lines.append(_write_palette(model, output))
     for line in lines:
         click.echo(line)
-    return 0
+    return 1 if failed else 0
 
 
 def _training_accuracy(model, images):
@@ -410,10 +401,6 @@ def _write_palette(model, output):
     return f"wrote the palette to {path}"
 
 
-def _to_uint8(image):
-    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
 @cli.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("images", nargs=-1, required=True)
@@ -431,61 +418,68 @@ def _to_uint8(image):
     help="Replace files that already exist in the output folder (by default "
     "they are skipped).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    default=None,
+    type=int,
+    help="Parallel tasks (-1: every core; with --scheduler: every worker thread "
+    "by default).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Run on a Dask cluster (e.g. tcp://host:8786); the images must be at "
+    "the same paths on the workers. Needs somcolor[distributed].",
+)
 @quiet_option
 @click.pass_context
-def colorize(ctx, model, images, outdir, overwrite, quiet):
+def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
     """Colorize IMAGES with MODEL; write them, same file names, to a folder.
 
     IMAGES are files, folders or glob patterns, in any format scikit-image
     reads; colour images are made grey first (same lightness). An existing
     output file is never replaced unless --overwrite is given; each image is
     written to a temporary file and then renamed, so an interrupted run
-    leaves no half-written image. The exit status is 1 when any image
-    failed.
+    leaves no half-written image, and rerunning it finishes the rest. A file
+    that cannot be read is reported in one line and skipped; the exit status
+    is 1 when any image failed.
     """
-    from ._progress import progress
-    from .demo import write_image_atomic
+    from .batch import colorize_many
 
     quiet = _quiet(ctx, quiet)
     fitted = _load_model(model)
     files = _files(images)
-    outdir = Path(outdir)
     _check_writable_folder(outdir)
-    written, skipped, failed = [], [], []
-    seen = set()
-    for path in progress(files, verbose=not quiet, desc="colorizing"):
-        target = outdir / Path(path).name
-        if target.name in seen:
-            failed.append((path, f"another input is also named {target.name}"))
-            continue
-        seen.add(target.name)
-        if target.exists() and not overwrite:
-            skipped.append(path)
-            continue
-        try:
-            grey = _as_grey(_read(path))
-            colour = fitted.predict([grey])[0]
-            write_image_atomic(target, _to_uint8(colour))
-        except _InputError as exc:
-            failed.append((path, exc.format_message()))
-        except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
-            failed.append((path, f"{path}: {_one_line(exc)}"))
-        else:
-            written.append(target)
+    if jobs == 0:
+        raise _InputError("--jobs must not be 0 (1: serial, -1: every core).")
+    try:
+        summary = colorize_many(
+            fitted,
+            files,
+            outdir,
+            overwrite=overwrite,
+            n_jobs=jobs,
+            scheduler=scheduler,
+            verbose=int(not quiet),
+        )
+    except ImportError as exc:
+        raise _InputError(_one_line(exc)) from exc
+    except OSError as exc:  # e.g. the scheduler cannot be reached
+        raise _InputError(f"--scheduler {scheduler}: {_one_line(exc)}") from exc
+    skipped = summary.skipped
     if skipped:
-        names = ", ".join(Path(p).name for p in skipped[:5])
+        names = ", ".join(p.name for p in skipped[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         click.echo(
             f"skipped {len(skipped)} image(s) whose output exists in {outdir} "
             f"({names}{more}); pass --overwrite to replace them"
         )
-    for _, reason in failed:
+    for _, reason in summary.failed:
         click.echo(f"failed: {reason}", err=True)
-    click.echo(
-        f"{len(written)} written, {len(skipped)} skipped, {len(failed)} failed "
-        f"(output folder {outdir})"
-    )
-    return 1 if failed else 0
+    click.echo(str(summary))
+    return 1 if summary.failed else 0
 
 
 def _colourfulness(rgb):
@@ -571,18 +565,11 @@ def evaluate(ctx, model, images, quiet):
     model's codebook, the best any classifier can do with it. Use images the
     model was not trained on.
     """
-    from ._progress import progress
 
     quiet = _quiet(ctx, quiet)
     fitted = _load_model(model)
     files = _files(images)
-    colour, grey = [], []
-    for path in progress(files, verbose=not quiet, desc="reading"):
-        rgb = _colour_or_none(_read(path))
-        if rgb is None:
-            grey.append(path)
-        else:
-            colour.append(rgb)
+    colour, grey, failed = _read_colour(files, quiet)
     if not colour:
         raise _InputError(
             "no colour image to compare with: evaluate needs colour photographs."
@@ -592,6 +579,8 @@ def evaluate(ctx, model, images, quiet):
     rows = _quality_table(fitted, colour)
     accuracy = rows.pop("pixel accuracy")
     note = f" ({len(grey)} grey image(s) skipped)" if grey else ""
+    if failed:
+        note += f" ({len(failed)} unreadable file(s) skipped)"
     click.echo(f"{len(colour)} colour image(s){note}, {model}")
     click.echo(f"{'':20s} {'mean CIEDE2000':>15s} {'colourfulness':>14s}")
     for name, row in rows.items():
@@ -600,7 +589,7 @@ def evaluate(ctx, model, images, quiet):
         f"pixel accuracy of the class map: {accuracy:.3f}; CIEDE2000: lower is "
         "better; colourfulness: ratio to the original"
     )
-    return 0
+    return 1 if failed else 0
 
 
 @cli.command()

@@ -10,7 +10,6 @@ the images themselves, named ``<category>_<name>.jpg`` as in the original
 archive.
 """
 
-import glob
 import os
 from pathlib import Path
 
@@ -40,32 +39,13 @@ SCENE8_CATEGORIES = (
     "street",
     "tallbuilding",
 )
-_IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp"}
 
 
 def _expand(paths):
-    """Files named by ``paths``: files, folders (their images) or globs."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    files = []
-    for entry in paths:
-        entry = os.fspath(entry)
-        if os.path.isdir(entry):
-            files.extend(
-                sorted(
-                    str(p)
-                    for p in Path(entry).iterdir()
-                    if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES
-                )
-            )
-        elif os.path.exists(entry):
-            files.append(entry)
-        else:
-            matches = sorted(glob.glob(entry))
-            if not matches:
-                raise FileNotFoundError(f"No file, folder or glob match for {entry!r}.")
-            files.extend(m for m in matches if os.path.isfile(m))
-    return files
+    """Image files named by ``paths``: files, folders (their images) or globs."""
+    from ._files import list_image_files
+
+    return [f for f in list_image_files(paths) if os.path.isfile(f)]
 
 
 def load_images(paths):

@@ -5,20 +5,18 @@ colorizes the right view (a different photograph of the same scene) from its
 grey version, and writes grey / colorized / original side by side.
 """
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 from skimage import data as skdata
-from skimage import io as skio
 from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
 
+from ._files import write_image
 from .color import to_grey
 from .pipeline import ColorizerPipeline
 
-__all__ = ["run_demo", "side_by_side", "write_image_atomic", "free_path"]
+__all__ = ["run_demo", "side_by_side", "free_path"]
 
 
 def side_by_side(images, gap=8):
@@ -70,34 +68,6 @@ def free_path(path):
     return candidate
 
 
-def write_image_atomic(path, image):
-    """Write ``image`` to ``path`` through a temporary file and a rename.
-
-    An interrupted write leaves no partial file at ``path``.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> import numpy as np
-    >>> from somcolor.demo import write_image_atomic
-    >>> target = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> write_image_atomic(target, np.zeros((2, 2, 3), np.uint8))
-    >>> os.path.exists(target)
-    True
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix
-    )
-    os.close(fd)
-    try:
-        skio.imsave(tmp, image, check_contrast=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
     """Fit on one photograph, colorize another, write a comparison PNG.
 
@@ -136,7 +106,7 @@ def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
     de_model = float(deltaE_ciede2000(lab_truth, rgb2lab(colour)).mean())
     de_grey = float(deltaE_ciede2000(lab_truth, rgb2lab(gray2rgb(grey))).mean())
     path = free_path(output)
-    write_image_atomic(path, side_by_side([grey, colour, truth]))
+    write_image(path, side_by_side([grey, colour, truth]))
     seconds = time.perf_counter() - start
     echo("somcolor demo: trained on the left view of skimage.data.stereo_motorcycle,")
     echo("colorized the grey right view (a held-out photograph).")

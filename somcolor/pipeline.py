@@ -9,7 +9,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _fast_predict, _features
+from . import _fast_predict, _features, _parallel
 from ._images import check_images, images_like
 from ._progress import progress
 from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
@@ -59,6 +59,25 @@ def _seed(estimator, rng):
     return estimator
 
 
+def _training_rows(task, extractor, position_features, context):
+    """Features and (U, V) chroma of the sampled pixels of one training image.
+
+    ``task`` is ``(rgb_image, rows_cols)``; a parallel task of ``fit``.
+    """
+    image, where = task
+    luv = rgb_to_luv(image)
+    lightness = luv[..., 0] / 100.0
+    rows, cols = where[:, 0], where[:, 1]
+    positions = np.column_stack([np.zeros(len(where), dtype=np.intp), rows, cols])
+    patches = extractor.extract_at([lightness], positions)
+    if position_features or context is not None:
+        extra = _features.extra_features(
+            lightness, rows, cols, positions=position_features, context=context
+        )
+        patches = np.hstack([patches, extra.astype(patches.dtype)])
+    return patches, luv[rows, cols, 1:]
+
+
 class ColorizerPipeline(BaseEstimator):
     """Colorize grey photographs: SOM chroma codebook + MLP patch classifier.
 
@@ -94,6 +113,15 @@ class ColorizerPipeline(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Draws the training pixels, and seeds every component whose own
         ``random_state`` is None. Pass an int for reproducible models.
+    n_jobs : int or None, default=None
+        Parallel tasks (joblib) over images: converting and cutting the
+        training images into patches in ``fit``, and colorizing in
+        ``predict``, ``predict_labels`` and ``score``. None means 1 unless
+        inside a ``joblib.parallel_config`` context; -1 uses every core, or
+        every worker of a Dask cluster under
+        ``joblib.parallel_config(backend="dask")``. The SOM and the
+        classifier are trained in the calling process. Results do not depend
+        on ``n_jobs``.
     verbose : int, default=0
         When positive, show progress bars (tqdm, on stderr) over the images
         in ``fit``, ``predict``, ``predict_labels`` and ``score``, and over
@@ -186,6 +214,7 @@ class ColorizerPipeline(BaseEstimator):
         *,
         pixels_per_image=2500,
         random_state=None,
+        n_jobs=None,
         verbose=0,
         decoding="argmax",
         temperature=0.38,
@@ -199,6 +228,7 @@ class ColorizerPipeline(BaseEstimator):
         self.classifier = classifier
         self.pixels_per_image = pixels_per_image
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.decoding = decoding
         self.temperature = temperature
@@ -301,22 +331,32 @@ class ColorizerPipeline(BaseEstimator):
             )
         extractor.fit()
 
-        luv = [
-            rgb_to_luv(image)
-            for image in progress(images, verbose=self.verbose, desc="to CIELUV")
-        ]
-        lightness = [image[..., 0] / 100.0 for image in luv]
+        # The pixels are drawn from the image shapes alone, in image order,
+        # so the training set does not depend on how the images are shared
+        # out between parallel tasks below.
         positions = extractor.sample_positions(
-            lightness, n_per_image=self.pixels_per_image, random_state=rng
+            [np.broadcast_to(0.0, image.shape[:2]) for image in images],
+            n_per_image=self.pixels_per_image,
+            random_state=rng,
         )
-        # sample_positions lists the pixels image by image, in image order.
-        bounds = np.searchsorted(positions[:, 0], np.arange(len(luv) + 1))
-        chroma = np.concatenate(
-            [
-                image[positions[a:b, 1], positions[a:b, 2], 1:]
-                for image, a, b in zip(luv, bounds[:-1], bounds[1:])
-            ]
+        bounds = np.searchsorted(positions[:, 0], np.arange(len(images) + 1))
+        rows = _parallel.parallel_map(
+            _training_rows,
+            (
+                (image, positions[a:b, 1:])
+                for image, a, b in zip(images, bounds[:-1], bounds[1:])
+            ),
+            self.n_jobs,
+            extractor,
+            self.position_features,
+            self.context,
+            verbose=self.verbose,
+            desc="cutting patches",
+            total=len(images),
         )
+        patches = np.concatenate([block for block, _ in rows])
+        chroma = np.concatenate([uv for _, uv in rows])
+        del rows
         if np.hypot(chroma[:, 0], chroma[:, 1]).max() < _MIN_CHROMA:
             raise ValueError(
                 "rgb_images carry no colour: every sampled training pixel has "
@@ -335,8 +375,6 @@ class ColorizerPipeline(BaseEstimator):
                 "(are the images grey?); the classifier needs at least two "
                 "colours to learn from."
             )
-        patches = extractor.extract_at(lightness, positions)
-        patches = self._with_extra_features(patches, lightness, positions)
         if self.rebalance is None:
             classifier.fit(patches, labels)
         else:
@@ -391,25 +429,6 @@ class ColorizerPipeline(BaseEstimator):
 
     def _has_extra_features(self):
         return bool(self.position_features) or self.context is not None
-
-    def _with_extra_features(self, patches, lightness, positions):
-        """Training patches with the optional extra feature columns."""
-        if not self._has_extra_features():
-            return patches
-        extra = None
-        for index, image in enumerate(lightness):
-            here = positions[:, 0] == index
-            block = _features.extra_features(
-                image,
-                positions[here, 1],
-                positions[here, 2],
-                positions=self.position_features,
-                context=self.context,
-            )
-            if extra is None:
-                extra = np.empty((len(positions), block.shape[1]), patches.dtype)
-            extra[here] = block
-        return np.hstack([patches, extra])
 
     def _dense_features(self, lightness):
         """Feature rows of every pixel of one image, from its L in [0, 100]."""
@@ -494,14 +513,7 @@ class ColorizerPipeline(BaseEstimator):
             ``decoding`` and ``predict_scale``.
         """
         check_is_fitted(self)
-        if self._fast_path_applicable():
-            return _fast_predict.predict_labels(self, grey_images)
-        images, stacked = check_images(grey_images, color=False, name="grey_images")
-        maps = [
-            self._labels_from_lightness(grey_to_lightness(g))
-            for g in progress(images, verbose=self.verbose, desc="classifying")
-        ]
-        return images_like(maps, stacked)
+        return self._map_images(_predict_labels_serial, grey_images)
 
     def predict(self, grey_images):
         """Colorize grey images.
@@ -523,14 +535,35 @@ class ColorizerPipeline(BaseEstimator):
         """
         check_is_fitted(self)
         self._check_options()  # decoding and predict_scale act here
-        if self._fast_path_applicable():
-            return _fast_predict.predict(self, grey_images)
-        images, stacked = check_images(grey_images, color=False, name="grey_images")
-        out = []
-        for grey in progress(images, verbose=self.verbose, desc="colorizing"):
-            lightness = grey_to_lightness(grey)
-            out.append(luv_to_rgb(lightness, self._chroma_from_lightness(lightness)))
-        return images_like(out, stacked)
+        return self._map_images(_predict_serial, grey_images)
+
+    def _map_images(self, serial, grey_images):
+        """``serial(grey_images, self, verbose)``, shared out over ``n_jobs`` tasks.
+
+        Each task takes a contiguous run of images (about four runs per
+        worker, so that a table built per call is built few times), and the
+        results are put back in order.
+        """
+        workers = _parallel.n_workers(self.n_jobs)
+        if workers == 1:
+            return serial(grey_images, self, self.verbose)
+        # Refuse bad input here, with the image's index in the whole list.
+        images, stacked = check_images(
+            grey_images, color=False, name="grey_images", convert=False
+        )
+        runs = _parallel.split(images, 4 * workers)
+        results = _parallel.parallel_map(
+            serial,
+            runs,
+            self.n_jobs,
+            self,
+            0,
+            verbose=self.verbose,
+            desc="colorizing",
+            total=len(runs),
+            unit="task",
+        )
+        return images_like([image for run in results for image in run], stacked)
 
     def score(self, rgb_images, y=None):
         """Opposite of the mean CIEDE2000 difference after re-colorizing.
@@ -564,3 +597,27 @@ class ColorizerPipeline(BaseEstimator):
             total += float(delta.sum())
             count += delta.size
         return -total / count
+
+
+def _predict_labels_serial(grey_images, model, verbose):
+    """``model.predict_labels`` in this process (a parallel task)."""
+    if model._fast_path_applicable():
+        return _fast_predict.predict_labels(model, grey_images)
+    images, stacked = check_images(grey_images, color=False, name="grey_images")
+    maps = [
+        model._labels_from_lightness(grey_to_lightness(g))
+        for g in progress(images, verbose=verbose, desc="classifying")
+    ]
+    return images_like(maps, stacked)
+
+
+def _predict_serial(grey_images, model, verbose):
+    """``model.predict`` in this process (a parallel task)."""
+    if model._fast_path_applicable():
+        return _fast_predict.predict(model, grey_images)
+    images, stacked = check_images(grey_images, color=False, name="grey_images")
+    out = []
+    for grey in progress(images, verbose=verbose, desc="colorizing"):
+        lightness = grey_to_lightness(grey)
+        out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))
+    return images_like(out, stacked)

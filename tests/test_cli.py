@@ -193,7 +193,7 @@ def test_colorize_keeps_names_and_never_overwrites(
 def test_colorize_write_is_atomic(
     fitted_model, tmp_path, small_rgb_images, monkeypatch
 ):
-    import somcolor.demo
+    import skimage.io
 
     inputs = _write_folder(tmp_path / "in", small_rgb_images[:1])
     outdir = tmp_path / "out"
@@ -203,7 +203,7 @@ def test_colorize_write_is_atomic(
             handle.write(b"\x89PNG half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(somcolor.demo.skio, "imsave", broken_imsave)
+    monkeypatch.setattr(skimage.io, "imsave", broken_imsave)
     status = main(["colorize", str(fitted_model), str(inputs[0]), "-o", str(outdir)])
     assert status == 1
     # Neither the target nor a temporary file is left behind.

@@ -1,0 +1,272 @@
+"""Image files: listing, reading with clean errors, writing atomically.
+
+Shared by the command line and :func:`somcolor.colorize_many`. Reading a
+user's file must never end in an obscure error from deep inside a decoder:
+whatever a decoder raises on a bad file (truncated data, a foreign format, a
+declared size too large to decode, a folder named like an image, a file that
+cannot be opened) becomes one :class:`ImageFileError` naming the file.
+Writing goes through a temporary file in the target folder and a rename, so
+that an interrupted run leaves no half-written image, and an existing file is
+only replaced when asked.
+"""
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "ImageFileError",
+    "as_grey",
+    "list_image_files",
+    "read_image",
+    "to_uint8",
+    "write_image",
+]
+
+#: File name endings taken as images when a folder is listed.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
+
+#: Largest image read, in pixels (width x height as declared by the file):
+#: above it a file is refused before its pixels are decoded. 2**28 is a
+#: 268-megapixel picture, 800 MB as 8-bit RGB.
+MAX_PIXELS = 1 << 28
+
+
+class ImageFileError(ValueError):
+    """A file that cannot be read as an image; the message names the file."""
+
+
+def _one_line(exc):
+    """First line of an exception's message, or its type's name."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def list_image_files(inputs):
+    """Paths named by ``inputs``: files, folders (their images) or globs.
+
+    Unlike :func:`somcolor.datasets.load_images`, entries of a folder that
+    are named like images but are not regular files (a folder called
+    ``x.jpg``) are listed, so that the caller reports them instead of
+    skipping them silently.
+
+    Parameters
+    ----------
+    inputs : str, path-like or list of them
+
+    Returns
+    -------
+    files : list of str
+        In the order given; a folder's images sorted by name.
+
+    Raises
+    ------
+    FileNotFoundError
+        An entry is neither a file, a folder nor a glob with a match.
+    """
+    import glob
+
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    files = []
+    for entry in inputs:
+        entry = os.fspath(entry)
+        if os.path.isdir(entry):
+            files.extend(
+                sorted(
+                    str(path)
+                    for path in Path(entry).iterdir()
+                    if path.suffix.lower() in IMAGE_SUFFIXES
+                )
+            )
+        elif os.path.lexists(entry):
+            files.append(entry)
+        else:
+            matches = sorted(glob.glob(entry))
+            if not matches:
+                raise FileNotFoundError(f"No file, folder or glob match for {entry!r}.")
+            files.extend(
+                m
+                for m in matches
+                if os.path.isfile(m) or m.lower().endswith(IMAGE_SUFFIXES)
+            )
+    return files
+
+
+def _declared_pixels(path):
+    """Width x height a file declares in its header, or None if unknown."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        return np.inf
+    except Exception:  # not a format Pillow knows: the decoder will tell
+        return None
+    return width * height
+
+
+def read_image(path, *, max_pixels=MAX_PIXELS):
+    """Read one image file as a uint8 or float64 array.
+
+    Parameters
+    ----------
+    path : str or path-like
+    max_pixels : int, default=2**28
+        Files that declare more pixels are refused before decoding.
+
+    Returns
+    -------
+    image : ndarray
+        ``(H, W)`` grey or ``(H, W, C)`` with C in 2 (grey + alpha), 3 or 4
+        channels; uint8 as stored, or float64 in [0, 1] for 16-bit, boolean
+        and float files.
+
+    Raises
+    ------
+    ImageFileError
+        The file cannot be opened or decoded, is not a still image, or is
+        too large; the message names the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from skimage import io
+    >>> from somcolor._files import ImageFileError, read_image
+    >>> folder = tempfile.mkdtemp()
+    >>> io.imsave(os.path.join(folder, "a.png"), np.zeros((4, 5), np.uint8))
+    >>> read_image(os.path.join(folder, "a.png")).shape
+    (4, 5)
+    >>> with open(os.path.join(folder, "b.jpg"), "w") as f:
+    ...     _ = f.write("not a picture")
+    >>> try:
+    ...     read_image(os.path.join(folder, "b.jpg"))
+    ... except ImageFileError as error:
+    ...     print("refused")
+    refused
+    """
+    from skimage import io as skio
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise ImageFileError(f"{path}: is a folder, not an image file.")
+    declared = _declared_pixels(path)
+    if declared is not None and declared > max_pixels:
+        size = "too many to decode" if declared == np.inf else f"{declared:,}"
+        raise ImageFileError(
+            f"{path}: declares {size} pixels, more than the {max_pixels:,} "
+            "somcolor reads."
+        )
+    try:
+        image = np.asarray(skio.imread(path))
+    except MemoryError:
+        raise ImageFileError(f"{path}: too large to decode in memory.") from None
+    except Exception as exc:  # decoders raise anything on a bad file
+        raise ImageFileError(
+            f"{path}: not a readable image ({_one_line(exc)})"
+        ) from exc
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    if (
+        image.ndim not in (2, 3)
+        or (image.ndim == 3 and image.shape[-1] not in (2, 3, 4))
+        or 0 in image.shape
+    ):
+        raise ImageFileError(
+            f"{path}: not a still image (array of shape {image.shape})."
+        )
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return image.astype(np.float64) / 65535.0
+    if image.dtype == bool:
+        return image.astype(np.float64)
+    if image.dtype.kind == "f":
+        return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
+    raise ImageFileError(f"{path}: unsupported pixel type {image.dtype}.")
+
+
+def as_grey(image):
+    """Grey levels of a read image: as is if grey, else :func:`somcolor.to_grey`."""
+    from .color import to_grey
+
+    if image.ndim == 2:
+        return image
+    if image.shape[-1] == 2:  # grey + alpha
+        return image[..., 0]
+    return to_grey([image[..., :3]])[0]
+
+
+def to_uint8(image):
+    """Float image in [0, 1] as 8-bit levels."""
+    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def write_image(path, image, *, overwrite=False):
+    """Write ``image`` to ``path`` through a temporary file and a rename.
+
+    The image is written to a hidden temporary file in the same folder, then
+    renamed to ``path``: an interrupted write leaves no partial file there.
+    Without ``overwrite`` the rename refuses an existing ``path`` (checked
+    atomically where the file system supports hard links).
+
+    Parameters
+    ----------
+    path : str or path-like
+        Target; the format follows its extension.
+    image : ndarray
+    overwrite : bool, default=False
+
+    Returns
+    -------
+    written : bool
+        False if ``path`` existed and ``overwrite`` is False (nothing is
+        written).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> from somcolor._files import write_image
+    >>> target = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> write_image(target, np.zeros((2, 2, 3), np.uint8))
+    True
+    >>> write_image(target, np.ones((2, 2, 3), np.uint8))
+    False
+    """
+    from skimage import io as skio
+
+    path = Path(path)
+    if not overwrite and os.path.lexists(path):
+        return False
+    fd, tmp = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}-", suffix=f".part{path.suffix}"
+    )
+    os.close(fd)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # low-contrast notes
+            skio.imsave(tmp, image, check_contrast=False)
+        if overwrite:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here: check, then rename
+            if os.path.lexists(path):
+                return False
+            os.replace(tmp, path)
+        return True
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

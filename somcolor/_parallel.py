@@ -1,0 +1,123 @@
+"""Parallel loops over images, through joblib.
+
+Every loop of somcolor that is embarrassingly parallel over images runs
+through :func:`parallel_map`, which hands it to :class:`joblib.Parallel`. The
+active joblib backend therefore decides where the tasks run: in this process
+(``n_jobs=1``, the default), in loky worker processes (``n_jobs=-1``), or on a
+``dask.distributed`` cluster inside ``joblib.parallel_config(backend="dask")``.
+
+Threads inside a task are bounded so that parallel tasks do not oversubscribe
+the cores: numba's kernels get ``inner_max_num_threads`` of the active
+``joblib.parallel_config`` if it is set, else ``cpu_count() // n_jobs`` (at
+least one), the rule joblib's loky backend applies to BLAS and OpenMP. numba's
+thread count is set per calling thread (``numba.set_num_threads``), so tasks
+sharing a process (threading backend, multi-threaded Dask workers) do not
+disturb each other. BLAS is bounded by joblib's loky backend (environment
+variables of its workers) and by Dask's nanny (``OMP_NUM_THREADS=1`` and
+friends in the worker processes).
+"""
+
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numba
+from joblib import Parallel, delayed, effective_n_jobs
+from joblib.parallel import get_active_backend
+
+from ._progress import progress
+
+__all__ = ["limited_threads", "n_workers", "parallel_map", "split", "task_threads"]
+
+
+def n_workers(n_jobs: int | None) -> int:
+    """How many tasks joblib runs at once for ``n_jobs`` (active backend)."""
+    return max(1, int(effective_n_jobs(n_jobs)))
+
+
+def task_threads(n_jobs: int | None) -> int:
+    """numba threads each parallel task may use.
+
+    ``inner_max_num_threads`` of the active ``joblib.parallel_config`` when it
+    is set, else ``cpu_count() // n_workers(n_jobs)``, at least 1.
+    """
+    backend, _ = get_active_backend()
+    explicit = getattr(backend, "inner_max_num_threads", None)
+    if explicit is not None:
+        return max(1, int(explicit))
+    return max(1, (os.cpu_count() or 1) // n_workers(n_jobs))
+
+
+@contextlib.contextmanager
+def limited_threads(threads: int):
+    """numba kernels called from this thread use at most ``threads`` threads."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+def _run_task(func: Callable, threads: int, item: Any, args: tuple) -> Any:
+    with limited_threads(threads):
+        return func(item, *args)
+
+
+def split(items: Sequence, n_parts: int) -> list:
+    """``items`` cut into at most ``n_parts`` contiguous, near-equal slices."""
+    n_parts = max(1, min(int(n_parts), len(items)))
+    bounds = [round(k * len(items) / n_parts) for k in range(n_parts + 1)]
+    return [items[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def parallel_map(
+    func: Callable,
+    items: Iterable,
+    n_jobs: int | None,
+    *args: Any,
+    verbose: int = 0,
+    desc: str | None = None,
+    total: int | None = None,
+    unit: str = "image",
+    ordered: bool = True,
+) -> Iterable:
+    """``func(item, *args)`` for each item, through joblib.
+
+    Parameters
+    ----------
+    func : callable
+        A module-level function (it is pickled for process and Dask workers).
+    items : iterable
+        One task per item.
+    n_jobs : int or None
+        joblib's ``n_jobs``; None follows the active ``joblib.parallel_config``
+        (1 outside any).
+    *args
+        Passed to every call after the item. Large objects (a fitted model)
+        are sent to each worker once per call: joblib's Dask backend scatters
+        them, and loky pickles them once per batch of tasks.
+    verbose : int, default=0
+        Progress bar over the tasks when positive.
+    desc, total, unit : optional
+        Label, length and step name of the progress bar.
+    ordered : bool, default=True
+        Results in the order of ``items``; False yields them as tasks finish.
+
+    Returns
+    -------
+    results : list or generator
+        A list when ``ordered``, else a generator of results in completion
+        order (the caller must consume it).
+    """
+    if n_workers(n_jobs) == 1:
+        results = (func(item, *args) for item in items)
+    else:
+        threads = task_threads(n_jobs)
+        results = Parallel(
+            n_jobs=n_jobs,
+            return_as="generator" if ordered else "generator_unordered",
+        )(delayed(_run_task)(func, threads, item, args) for item in items)
+    results = progress(results, verbose=verbose, desc=desc, total=total, unit=unit)
+    return list(results) if ordered else results

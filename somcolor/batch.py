@@ -1,0 +1,307 @@
+"""Colorize a collection of image files: :func:`colorize_many`.
+
+The files are shared out in tasks through joblib (see ``_parallel.py``), so
+the same call runs in this process, in local worker processes, or on a Dask
+cluster. Each task reads its own files, colorizes them and writes the
+results; only file names and one-line outcomes travel back, so memory stays
+bounded whatever the size of the collection.
+"""
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sklearn.utils.validation import check_is_fitted
+
+from . import _parallel
+from ._files import (
+    ImageFileError,
+    _one_line,
+    as_grey,
+    list_image_files,
+    read_image,
+    to_uint8,
+    write_image,
+)
+
+__all__ = ["ColorizeSummary", "colorize_many"]
+
+# Files per task when ``batch_size='auto'``: enough for a task to outlast its
+# scheduling overhead (milliseconds on Dask), few enough that about four
+# tasks per worker balance the load and a lost task costs little to redo.
+_MAX_AUTO_BATCH = 64
+
+
+@dataclass
+class ColorizeSummary:
+    """What :func:`colorize_many` did with each input file.
+
+    Attributes
+    ----------
+    written : list of pathlib.Path
+        Output files written.
+    skipped : list of pathlib.Path
+        Inputs whose output file existed already (kept as it was).
+    failed : list of (pathlib.Path, str)
+        Inputs that could not be colorized, with a one-line reason.
+    seconds : float
+        Wall time of the call.
+    output_dir : pathlib.Path
+        The output folder.
+    """
+
+    written: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    seconds: float = 0.0
+    output_dir: Path = Path(".")
+
+    @property
+    def ok(self) -> bool:
+        """True when no input failed."""
+        return not self.failed
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.written)} written, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed (output folder {self.output_dir})"
+        )
+
+
+def _load_model(model):
+    if isinstance(model, (str, os.PathLike)):
+        from .persistence import load
+
+        model = load(model)
+    if not hasattr(model, "predict") or not hasattr(model, "get_params"):
+        raise TypeError(
+            "model must be a fitted somcolor.ColorizerPipeline or the path of "
+            f"a saved one, got {type(model).__name__}."
+        )
+    check_is_fitted(model)
+    return model
+
+
+def _check_output_dir(output_dir):
+    folder = Path(output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"output_dir {str(folder)!r} exists and is not a folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"output_dir {str(folder)!r} is not writable.")
+    return folder
+
+
+def _colorize_files(jobs, model, overwrite):
+    """Read, colorize and write ``(index, source, target)`` jobs (one task).
+
+    Returns ``(index, source, target, outcome, reason)`` per job, outcome one of
+    'written', 'skipped' and 'failed'. The images of the task are colorized
+    in one call (tables built per call are built once); if that call fails,
+    they are colorized one by one so the failure is pinned on its file.
+    """
+    from .pipeline import _predict_serial
+
+    results, greys, kept = [], [], []
+    for index, source, target in jobs:
+        if not overwrite and os.path.lexists(target):
+            results.append((index, source, target, "skipped", ""))
+            continue
+        try:
+            greys.append(as_grey(read_image(source)))
+        except ImageFileError as exc:
+            results.append((index, source, target, "failed", str(exc)))
+        else:
+            kept.append((index, source, target))
+    try:
+        colours = _predict_serial(greys, model, 0) if greys else []
+    except (ValueError, TypeError, MemoryError):
+        colours = None
+    for k, (index, source, target) in enumerate(kept):
+        try:
+            if colours is None:
+                colour = _predict_serial([greys[k]], model, 0)[0]
+            else:
+                colour = colours[k]
+            greys[k] = None
+            written = write_image(target, to_uint8(colour), overwrite=overwrite)
+        except MemoryError:
+            reason = f"{source}: out of memory"
+        except (ValueError, TypeError, OSError) as exc:
+            reason = f"{source}: {_one_line(exc)}"
+        else:
+            outcome = "written" if written else "skipped"
+            results.append((index, source, target, outcome, ""))
+            continue
+        results.append((index, source, target, "failed", reason))
+    return results
+
+
+def _dask_context(scheduler, model):
+    """joblib's Dask backend on ``scheduler``, with ``model`` scattered once."""
+    from joblib import parallel_config
+
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ImportError(
+            "scheduler needs dask.distributed: pip install 'somcolor[distributed]'."
+        ) from exc
+    stack = contextlib.ExitStack()
+    client = scheduler
+    if not isinstance(scheduler, Client):
+        client = stack.enter_context(Client(scheduler, set_as_default=False))
+    stack.enter_context(parallel_config(backend="dask", client=client, scatter=[model]))
+    return stack
+
+
+def colorize_many(
+    model,
+    inputs,
+    output_dir,
+    *,
+    overwrite: bool = False,
+    n_jobs: int | None = None,
+    scheduler=None,
+    batch_size: int | str = "auto",
+    verbose: int = 0,
+) -> ColorizeSummary:
+    """Colorize image files and write them, same names, to a folder.
+
+    Parameters
+    ----------
+    model : ColorizerPipeline or str or path-like
+        A fitted colorizer, or the path of one saved with
+        :func:`somcolor.save`.
+    inputs : str, path-like or iterable of them
+        Image files, folders (the images inside, not recursive; entries named
+        like images that are not files are reported as failures) or glob
+        patterns. Colour images are made grey first (same lightness).
+    output_dir : str or path-like
+        Folder for the results, created if needed. Each output has its
+        input's file name (and so its format).
+    overwrite : bool, default=False
+        Replace outputs that exist. By default they are kept and their
+        inputs counted as skipped, so a rerun after an interruption does
+        only the missing files.
+    n_jobs : int or None, default=None
+        Parallel tasks through joblib: None is 1 unless inside a
+        ``joblib.parallel_config`` context (or with ``scheduler``: every
+        worker thread of the cluster); -1 is every core.
+    scheduler : str or distributed.Client, optional
+        Address of a Dask scheduler (``'tcp://host:8786'``) or a client: the
+        tasks run on that cluster, the model is scattered to the workers
+        once, and each task reads its own files, which must be at the same
+        paths on the workers. Needs ``somcolor[distributed]``.
+    batch_size : int or 'auto', default='auto'
+        Files per task. 'auto' gives about four tasks per worker, at most 64
+        files each.
+    verbose : int, default=0
+        Progress bar over the tasks (stderr) when positive.
+
+    Returns
+    -------
+    summary : ColorizeSummary
+        Files written, skipped and failed (with reasons).
+
+    Raises
+    ------
+    ValueError
+        No input files, an unusable output folder or batch size.
+    FileNotFoundError
+        An input is neither a file, a folder nor a glob with matches.
+    sklearn.exceptions.NotFittedError
+        ``model`` is not fitted.
+
+    Notes
+    -----
+    Every output is written to a hidden temporary file in ``output_dir``
+    and renamed when complete: a run that is interrupted, or whose worker
+    dies, leaves complete files only; rerunning the same call finishes the
+    rest. Two inputs with the same file name are refused (the second is a
+    failure) rather than written over each other.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skimage import data, io
+    >>> from somcolor import ColorizerPipeline, colorize_many, to_grey
+    >>> image = data.astronaut()[::4, ::4]
+    >>> model = ColorizerPipeline(pixels_per_image=2000, random_state=0)
+    >>> model = model.fit([image])
+    >>> photos, out = tempfile.mkdtemp(), tempfile.mkdtemp()
+    >>> grey = (to_grey([image])[0] * 255).round().astype("uint8")
+    >>> io.imsave(os.path.join(photos, "grey.png"), grey)
+    >>> summary = colorize_many(model, photos, out)
+    >>> print(summary.written[0].name, len(summary.failed))
+    grey.png 0
+    >>> print(colorize_many(model, photos, out).skipped[0].name)  # rerun
+    grey.png
+    """
+    start = time.perf_counter()
+    model = _load_model(model)
+    if not (batch_size == "auto" or (isinstance(batch_size, int) and batch_size > 0)):
+        raise ValueError(
+            f"batch_size must be a positive int or 'auto', got {batch_size!r}."
+        )
+    if isinstance(inputs, Iterable) and not isinstance(inputs, (str, os.PathLike)):
+        inputs = list(inputs)
+    files = list_image_files(inputs)
+    if not files:
+        raise ValueError(f"inputs: no image files found in {inputs!r}.")
+    folder = _check_output_dir(output_dir)
+    summary = ColorizeSummary(output_dir=folder)
+
+    outcomes = {}  # input index -> (outcome, path, reason)
+    pending, names = [], set()
+    for index, source in enumerate(files):
+        target = folder / Path(source).name
+        if target.name in names:
+            reason = f"{source}: another input is also named {target.name}"
+            outcomes[index] = ("failed", Path(source), reason)
+        elif not overwrite and os.path.lexists(target):
+            outcomes[index] = ("skipped", Path(source), "")
+        else:
+            pending.append((index, source, str(target)))
+        names.add(target.name)
+
+    with _dask_context(scheduler, model) if scheduler is not None else nullcontext():
+        workers = _parallel.n_workers(n_jobs)
+        if batch_size == "auto":
+            batch_size = max(
+                1, min(_MAX_AUTO_BATCH, math.ceil(len(pending) / (4 * workers)))
+            )
+        tasks = [
+            pending[i : i + batch_size] for i in range(0, len(pending), batch_size)
+        ]
+        results = _parallel.parallel_map(
+            _colorize_files,
+            tasks,
+            n_jobs,
+            model,
+            overwrite,
+            verbose=verbose,
+            desc="colorizing",
+            total=len(tasks),
+            unit="task",
+            ordered=False,
+        )
+        for task in results:
+            for index, source, target, outcome, reason in task:
+                path = Path(target) if outcome == "written" else Path(source)
+                outcomes[index] = (outcome, path, reason)
+    for index in sorted(outcomes):
+        outcome, path, reason = outcomes[index]
+        if outcome == "written":
+            summary.written.append(path)
+        elif outcome == "skipped":
+            summary.skipped.append(path)
+        else:
+            summary.failed.append((path, reason))
+    summary.seconds = time.perf_counter() - start
+    return summary
