@@ -43,3 +43,20 @@ def opencountry_train():
 def opencountry_test():
     _scene8_or_skip()
     return load_scene8("opencountry", split="test")
+
+
+@pytest.fixture(scope="session")
+def small_model(small_rgb_images):
+    """A pipeline fitted in a second on the small images (not a good model)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    from somcolor import ColorizerPipeline
+
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, tol=1e-3)
+    model = ColorizerPipeline(classifier=classifier, pixels_per_image=400, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(small_rgb_images)

@@ -1,0 +1,135 @@
+"""colorize_many: files in, files out, nothing lost or overwritten."""
+
+import os
+
+import numpy as np
+import pytest
+from skimage import io as skio
+from sklearn.exceptions import NotFittedError
+
+from somcolor import ColorizerPipeline, ColorizeSummary, colorize_many, save, to_grey
+
+
+def _grey_folder(folder, images, suffix=".png"):
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for k, image in enumerate(images):
+        grey = np.round(to_grey([image])[0] * 255).astype(np.uint8)
+        path = folder / f"img{k:02d}{suffix}"
+        skio.imsave(path, grey, check_contrast=False)
+        paths.append(path)
+    return paths
+
+
+def _expected(model, path):
+    """What colorizing one file should give: the model's predict, as 8 bits."""
+    grey = skio.imread(path)
+    colour = model.predict([grey])[0]
+    return np.round(np.clip(colour, 0, 1) * 255).astype(np.uint8)
+
+
+def test_writes_every_image_as_predict_gives_it(small_model, small_rgb_images, tmp_path):
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images)
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
+    assert isinstance(summary, ColorizeSummary) and summary.ok
+    assert [p.name for p in summary.written] == [p.name for p in inputs]
+    assert summary.skipped == [] and summary.failed == []
+    for source in inputs:
+        written = skio.imread(tmp_path / "out" / source.name)
+        np.testing.assert_array_equal(written, _expected(small_model, source))
+    # No temporary file is left behind.
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(p.name for p in inputs)
+    assert str(summary).startswith(f"{len(inputs)} written, 0 skipped, 0 failed")
+
+
+def test_colour_inputs_are_made_grey_first(small_model, small_rgb_images, tmp_path):
+    (tmp_path / "in").mkdir()
+    skio.imsave(tmp_path / "in" / "c.png", small_rgb_images[0])
+    summary = colorize_many(small_model, [tmp_path / "in" / "c.png"], tmp_path / "o")
+    assert summary.ok
+    colour = small_model.predict(to_grey([small_rgb_images[0]]))[0]
+    expected = np.round(np.clip(colour, 0, 1) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(skio.imread(tmp_path / "o" / "c.png"), expected)
+
+
+def test_rerun_skips_finished_files_and_never_overwrites(
+    small_model, small_rgb_images, tmp_path
+):
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images[:4])
+    out = tmp_path / "out"
+    out.mkdir()
+    keep = out / inputs[1].name
+    keep.write_bytes(b"the user's own file")
+    summary = colorize_many(small_model, tmp_path / "in", out)
+    assert [p.name for p in summary.skipped] == [inputs[1].name]
+    assert len(summary.written) == 3
+    assert keep.read_bytes() == b"the user's own file"
+    again = colorize_many(small_model, tmp_path / "in", out)
+    assert again.written == [] and len(again.skipped) == 4
+    forced = colorize_many(small_model, tmp_path / "in", out, overwrite=True)
+    assert len(forced.written) == 4
+    np.testing.assert_array_equal(skio.imread(keep), _expected(small_model, inputs[1]))
+
+
+def test_same_files_with_process_workers_and_any_batch_size(
+    small_model, small_rgb_images, tmp_path
+):
+    _grey_folder(tmp_path / "in", small_rgb_images * 2)
+    serial = colorize_many(small_model, tmp_path / "in", tmp_path / "serial")
+    for n_jobs, batch_size in [(2, "auto"), (2, 1), (-1, 5)]:
+        out = tmp_path / f"p{n_jobs}{batch_size}"
+        summary = colorize_many(
+            small_model, tmp_path / "in", out, n_jobs=n_jobs, batch_size=batch_size
+        )
+        assert [p.name for p in summary.written] == [p.name for p in serial.written]
+        for path in serial.written:
+            assert (out / path.name).read_bytes() == path.read_bytes()
+
+
+def test_model_file_and_duplicate_names(small_model, small_rgb_images, tmp_path):
+    save(small_model, tmp_path / "m.skops")
+    a = _grey_folder(tmp_path / "a", small_rgb_images[:2])
+    b = _grey_folder(tmp_path / "b", small_rgb_images[2:3])  # b/img00.png
+    summary = colorize_many(tmp_path / "m.skops", a + b, tmp_path / "out")
+    assert [p.name for p in summary.written] == ["img00.png", "img01.png"]
+    assert len(summary.failed) == 1 and not summary.ok
+    path, reason = summary.failed[0]
+    assert path == b[0] and "also named img00.png" in reason
+
+
+def test_bad_arguments_are_refused_clearly(small_model, small_rgb_images, tmp_path):
+    _grey_folder(tmp_path / "in", small_rgb_images[:1])
+    with pytest.raises(NotFittedError):
+        colorize_many(ColorizerPipeline(), tmp_path / "in", tmp_path / "o")
+    with pytest.raises(TypeError, match="model must be a fitted"):
+        colorize_many(object(), tmp_path / "in", tmp_path / "o")
+    with pytest.raises(FileNotFoundError, match="No file, folder or glob"):
+        colorize_many(small_model, tmp_path / "missing", tmp_path / "o")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="inputs: no image files"):
+        colorize_many(small_model, tmp_path / "empty", tmp_path / "o")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="output_dir .* not a folder"):
+        colorize_many(small_model, tmp_path / "in", tmp_path / "file")
+    for bad in (0, -1, 2.5, "big"):
+        with pytest.raises(ValueError, match="batch_size"):
+            colorize_many(small_model, tmp_path / "in", tmp_path / "o", batch_size=bad)
+
+
+def test_scheduler_without_dask_says_what_to_install(
+    small_model, small_rgb_images, tmp_path, monkeypatch
+):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_distributed(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError("No module named 'distributed'")
+        return real_import(name, *args, **kwargs)
+
+    _grey_folder(tmp_path / "in", small_rgb_images[:1])
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    with pytest.raises(ImportError, match=r"somcolor\[distributed\]"):
+        colorize_many(small_model, tmp_path / "in", tmp_path / "o", scheduler="x")
+    assert not (tmp_path / "o" / "img00.png").exists()

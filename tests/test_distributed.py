@@ -1,0 +1,146 @@
+"""On a real Dask cluster: tuning and colorizing give the serial results.
+
+Each test starts a ``distributed.LocalCluster`` of two worker processes and
+closes it. Skipped when ``somcolor[distributed]`` is not installed.
+"""
+
+import os
+import signal
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+from skimage import io as skio
+from skimage.transform import resize
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier
+
+from somcolor import ColorizerPipeline, colorize_many, to_grey
+
+distributed = pytest.importorskip(
+    "distributed", reason="needs somcolor[distributed] (dask.distributed)"
+)
+
+
+@pytest.fixture
+def cluster():
+    """Two single-threaded worker processes, closed after the test."""
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        worker_dashboard_address=None,
+    ) as local, distributed.Client(local) as client:
+        yield local, client
+
+
+def test_grid_search_on_the_cluster_matches_the_serial_run(
+    cluster, small_rgb_images
+):
+    _, client = cluster
+    grid = {"extractor__patch_size": [3, 5], "quantizer__n_rows": [2, 3]}
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, tol=1e-3)
+    model = ColorizerPipeline(classifier=classifier, pixels_per_image=300, random_state=0)
+
+    def search():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return GridSearchCV(model, grid, cv=2, n_jobs=-1).fit(small_rgb_images)
+
+    with parallel_config(backend="sequential"):
+        serial = search()
+    with parallel_config(backend="dask", client=client):
+        on_cluster = search()
+    assert len(on_cluster.cv_results_["params"]) == 4
+    assert on_cluster.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(
+        on_cluster.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
+    )
+    # The tasks did run on the workers.
+    assert any(client.run(lambda: "somcolor.pipeline" in __import__("sys").modules).values())
+
+
+def _photos(folder, n, size=160):
+    """``n`` distinct grey photographs (crops of scikit-image's samples)."""
+    from skimage import data
+
+    sources = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    folder.mkdir()
+    for k in range(n):
+        source = sources[k % len(sources)]
+        offset = 5 * (k // len(sources))
+        crop = source[offset : offset + 300, offset : offset + 300]
+        grey = to_grey([resize(crop, (size, size), anti_aliasing=True)])[0]
+        skio.imsave(folder / f"p{k:02d}.png", np.round(grey * 255).astype(np.uint8))
+    return sorted(folder.iterdir())
+
+
+def _visible(folder):
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def test_colorize_many_on_the_cluster_writes_the_serial_files(
+    cluster, small_model, tmp_path
+):
+    local, _ = cluster
+    inputs = _photos(tmp_path / "in", 50)
+    serial = colorize_many(small_model, tmp_path / "in", tmp_path / "serial")
+    summary = colorize_many(
+        small_model, tmp_path / "in", tmp_path / "dask", scheduler=local.scheduler_address
+    )
+    assert summary.ok and len(summary.written) == 50 == len(serial.written)
+    assert _visible(tmp_path / "dask") == [p.name for p in inputs]
+    for path in serial.written:
+        assert (tmp_path / "dask" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_a_killed_worker_loses_nothing_and_a_rerun_finishes(small_model, tmp_path):
+    import dask
+
+    _photos(tmp_path / "in", 50, size=384)
+    serial = colorize_many(small_model, tmp_path / "in", tmp_path / "serial")
+    out = tmp_path / "out"
+    # No retry: the task running on the killed worker fails the whole call,
+    # which is the worst case for the files already written.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as local, distributed.Client(local) as client:
+            pids = client.run(os.getpid)
+            outcome = {}
+
+            def run():
+                try:
+                    outcome["summary"] = colorize_many(
+                        small_model, tmp_path / "in", out, batch_size=1,
+                        scheduler=client,
+                    )
+                except Exception as exc:  # KilledWorker, as expected
+                    outcome["error"] = exc
+
+            thread = threading.Thread(target=run)
+            thread.start()
+            deadline = time.monotonic() + 120
+            while len(_visible(out) if out.exists() else []) < 3:
+                assert time.monotonic() < deadline and thread.is_alive()
+                time.sleep(0.005)
+            os.kill(next(iter(pids.values())), signal.SIGKILL)
+            thread.join(timeout=300)
+            assert not thread.is_alive()
+    done = _visible(out)
+    assert 3 <= len(done)
+    # Every file written before the failure is complete and correct.
+    for name in done:
+        assert (out / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+    rerun = colorize_many(small_model, tmp_path / "in", out)
+    assert [p.name for p in rerun.skipped] == done
+    assert len(rerun.written) == 50 - len(done) and rerun.ok
+    for path in serial.written:
+        assert (out / path.name).read_bytes() == path.read_bytes()
+    if "error" in outcome:
+        assert len(done) < 50

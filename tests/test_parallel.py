@@ -1,0 +1,119 @@
+"""n_jobs: the same results whatever the number of tasks and the backend."""
+
+import copy
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from joblib import parallel_config
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from somcolor import ColorizerPipeline, to_grey
+from somcolor._parallel import (
+    limited_threads,
+    n_workers,
+    parallel_map,
+    split,
+    task_threads,
+)
+
+
+def _fit(images, **params):
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, tol=1e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ColorizerPipeline(
+            classifier=classifier, pixels_per_image=300, random_state=0, **params
+        ).fit(images)
+
+
+def _assert_same_model(a, b):
+    np.testing.assert_array_equal(a.codebook_, b.codebook_)
+    for wa, wb in zip(a.classifier_.coefs_, b.classifier_.coefs_):
+        np.testing.assert_array_equal(wa, wb)
+    assert a.n_training_pixels_ == b.n_training_pixels_
+
+
+@pytest.mark.parametrize(
+    "backend, options",
+    [
+        ("loky", {}),
+        ("threading", {}),
+        ("loky", {"position_features": True, "context": 3}),
+    ],
+)
+def test_fit_and_predict_do_not_depend_on_n_jobs(small_rgb_images, backend, options):
+    images = small_rgb_images * 2  # 12 images, several per task
+    serial = _fit(images, **options)
+    greys = to_grey(images)
+    expected = serial.predict(greys)
+    expected_labels = serial.predict_labels(greys)
+    with parallel_config(backend=backend):
+        parallel = _fit(images, n_jobs=2, **options)
+        _assert_same_model(serial, parallel)
+        colours = parallel.predict(greys)
+        labels = parallel.predict_labels(greys)
+        score = parallel.score(images[:4])
+    assert len(colours) == len(images)
+    for a, b in zip(expected, colours):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(expected_labels, labels):
+        np.testing.assert_array_equal(a, b)
+    assert score == serial.score(images[:4])
+
+
+def test_parallel_predict_keeps_stacks_stacked_and_soft_decoding(small_model):
+    rng = np.random.default_rng(0)
+    stack = rng.integers(0, 256, size=(5, 12, 9), dtype=np.uint8)
+    model = copy.deepcopy(small_model)
+    for decoding in ("argmax", "soft"):
+        model.set_params(decoding=decoding, n_jobs=1)
+        expected = model.predict(stack)
+        out = model.set_params(n_jobs=2).predict(stack)
+        assert isinstance(out, np.ndarray) and out.shape == (5, 12, 9, 3)
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_parallel_predict_names_the_bad_image_in_the_whole_list(small_model):
+    model = copy.deepcopy(small_model)
+    images = [np.zeros((8, 8))] * 6 + [np.full((8, 8), np.nan)]
+    with pytest.raises(ValueError, match=r"grey_images\[6\] contains NaN"):
+        model.set_params(n_jobs=2).predict(images)
+
+
+def test_split_covers_the_items_in_order():
+    items = list(range(10))
+    for parts in (1, 3, 4, 10, 50):
+        runs = split(items, parts)
+        assert len(runs) == min(parts, 10)
+        assert [x for run in runs for x in run] == items
+        sizes = [len(run) for run in runs]
+        assert max(sizes) - min(sizes) <= 1
+
+
+def test_task_threads_follow_joblib_rule(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert n_workers(1) == 1
+    assert task_threads(2) == 4
+    assert task_threads(3) == 2
+    assert task_threads(16) == 1
+    with parallel_config(backend="loky", inner_max_num_threads=3):
+        assert task_threads(2) == 3
+
+
+def _numba_threads(_item):
+    return numba.get_num_threads()
+
+
+def test_tasks_bound_numba_threads_and_restore_them():
+    before = numba.get_num_threads()
+    with limited_threads(1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with parallel_config(backend="threading"):
+        expected = min(task_threads(2), numba.config.NUMBA_NUM_THREADS)
+        seen = parallel_map(_numba_threads, range(4), 2)
+    assert seen == [expected] * 4
+    assert numba.get_num_threads() == before
