@@ -165,8 +165,14 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
             f"{path}: declares {size} pixels, more than the {max_pixels:,} "
             "somcolor reads."
         )
+    from PIL import Image
+
     try:
-        image = np.asarray(skio.imread(path))
+        with warnings.catch_warnings():
+            # The size was checked against max_pixels above: Pillow's own
+            # warning (over 89 megapixels) would only add lines to stderr.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = np.asarray(skio.imread(path))
     except MemoryError:
         raise ImageFileError(f"{path}: too large to decode in memory.") from None
     except Exception as exc:  # decoders raise anything on a bad file
