@@ -158,15 +158,19 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise ImageFileError(f"{path}: is a folder, not an image file.")
-    declared = _declared_pixels(path)
-    if declared is not None and declared > max_pixels:
-        size = "too many to decode" if declared == np.inf else f"{declared:,}"
-        raise ImageFileError(
-            f"{path}: declares {size} pixels, more than the {max_pixels:,} "
-            "somcolor reads."
-        )
     from PIL import Image
 
+    declared = _declared_pixels(path)
+    if declared == np.inf:
+        raise ImageFileError(
+            f"{path}: declares more pixels than the image decoder accepts (over "
+            f"{2 * Image.MAX_IMAGE_PIXELS:,}: a possible decompression bomb)."
+        )
+    if declared is not None and declared > max_pixels:
+        raise ImageFileError(
+            f"{path}: declares {declared:,} pixels, more than the {max_pixels:,} "
+            "somcolor reads."
+        )
     try:
         with warnings.catch_warnings():
             # The size was checked against max_pixels above: Pillow's own
