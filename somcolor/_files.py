@@ -158,15 +158,25 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise ImageFileError(f"{path}: is a folder, not an image file.")
+    from PIL import Image
+
     declared = _declared_pixels(path)
-    if declared is not None and declared > max_pixels:
-        size = "too many to decode" if declared == np.inf else f"{declared:,}"
+    if declared == np.inf:
         raise ImageFileError(
-            f"{path}: declares {size} pixels, more than the {max_pixels:,} "
+            f"{path}: declares more pixels than the image decoder accepts (over "
+            f"{2 * Image.MAX_IMAGE_PIXELS:,}: a possible decompression bomb)."
+        )
+    if declared is not None and declared > max_pixels:
+        raise ImageFileError(
+            f"{path}: declares {declared:,} pixels, more than the {max_pixels:,} "
             "somcolor reads."
         )
     try:
-        image = np.asarray(skio.imread(path))
+        with warnings.catch_warnings():
+            # The size was checked against max_pixels above: Pillow's own
+            # warning (over 89 megapixels) would only add lines to stderr.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = np.asarray(skio.imread(path))
     except MemoryError:
         raise ImageFileError(f"{path}: too large to decode in memory.") from None
     except Exception as exc:  # decoders raise anything on a bad file
