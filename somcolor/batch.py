@@ -12,7 +12,6 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from ._files import (
     to_uint8,
     write_image,
 )
+from ._progress import progress
 
 __all__ = ["ColorizeSummary", "colorize_many"]
 
@@ -142,22 +142,70 @@ def _colorize_files(jobs, model, overwrite):
     return results
 
 
-def _dask_context(scheduler, model):
-    """joblib's Dask backend on ``scheduler``, with ``model`` scattered once."""
-    from joblib import parallel_config
-
+@contextlib.contextmanager
+def _client(scheduler):
+    """A ``distributed.Client`` for ``scheduler`` (None: no cluster)."""
+    if scheduler is None:
+        yield None
+        return
     try:
         from distributed import Client
     except ImportError as exc:
         raise ImportError(
             "scheduler needs dask.distributed: pip install 'somcolor[distributed]'."
         ) from exc
-    stack = contextlib.ExitStack()
-    client = scheduler
-    if not isinstance(scheduler, Client):
-        client = stack.enter_context(Client(scheduler, set_as_default=False))
-    stack.enter_context(parallel_config(backend="dask", client=client, scatter=[model]))
-    return stack
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    with Client(scheduler, set_as_default=False) as client:
+        yield client
+
+
+def _cluster_task(jobs, model, overwrite, threads):
+    with _parallel.limited_threads(threads):
+        return _colorize_files(jobs, model, overwrite)
+
+
+def _on_cluster(client, tasks, model, overwrite, verbose):
+    """Run the tasks on a Dask cluster; yield each task's outcomes.
+
+    The model is scattered to every worker once. A task that fails as a
+    whole (its worker died more often than the scheduler's
+    ``allowed-failures``) does not stop the others: its files that are now
+    in place were written completely before the worker died (writes are
+    atomic); the others are reported as failed, for a rerun to finish.
+    """
+    from distributed import as_completed
+
+    cores = max(1, sum(client.ncores().values()))
+    threads = max(1, (os.cpu_count() or 1) // cores)
+    [shared] = client.scatter([model], broadcast=True)
+    futures = client.map(
+        _cluster_task,
+        tasks,
+        model=shared,
+        overwrite=overwrite,
+        threads=threads,
+        pure=False,
+    )
+    task_of = {future.key: jobs for future, jobs in zip(futures, tasks)}
+    finished = as_completed(futures)
+    del futures
+    for future in progress(
+        finished, verbose=verbose, desc="colorizing", total=len(tasks), unit="task"
+    ):
+        jobs = task_of.pop(future.key)
+        if future.status == "finished":
+            yield future.result()
+            continue
+        error = type(future.exception()).__name__
+        reason = "task lost ({}); rerun to finish it"
+        yield [
+            (index, source, target, "written", "")
+            if not overwrite and os.path.lexists(target)
+            else (index, source, target, "failed", f"{source}: {reason.format(error)}")
+            for index, source, target in jobs
+        ]
 
 
 def colorize_many(
@@ -191,13 +239,17 @@ def colorize_many(
         only the missing files.
     n_jobs : int or None, default=None
         Parallel tasks through joblib: None is 1 unless inside a
-        ``joblib.parallel_config`` context (or with ``scheduler``: every
-        worker thread of the cluster); -1 is every core.
+        ``joblib.parallel_config`` context (such as ``backend="dask"``, which
+        sends the tasks to a Dask cluster); -1 is every core. Unused with
+        ``scheduler``.
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``'tcp://host:8786'``) or a client: the
-        tasks run on that cluster, the model is scattered to the workers
-        once, and each task reads its own files, which must be at the same
-        paths on the workers. Needs ``somcolor[distributed]``.
+        tasks run on every worker thread of that cluster, the model is
+        scattered to the workers once, and each task reads its own files,
+        which must be at the same paths on the workers. A task whose worker
+        dies is retried by Dask (``distributed.scheduler.allowed-failures``
+        times); past that, its files are reported as failed and the other
+        tasks go on. Needs ``somcolor[distributed]``.
     batch_size : int or 'auto', default='auto'
         Files per task. 'auto' gives about four tasks per worker, at most 64
         files each.
@@ -225,6 +277,12 @@ def colorize_many(
     dies, leaves complete files only; rerunning the same call finishes the
     rest. Two inputs with the same file name are refused (the second is a
     failure) rather than written over each other.
+
+    With ``scheduler``, the tasks are submitted with Dask's own client
+    rather than through joblib's Dask backend, which (joblib 1.6,
+    distributed 2026.8) waits forever on a task whose worker was lost for
+    good; with ``n_jobs`` inside ``joblib.parallel_config(backend="dask")``
+    the call goes through joblib like every other loop of somcolor.
 
     Examples
     --------
@@ -270,8 +328,11 @@ def colorize_many(
             pending.append((index, source, str(target)))
         names.add(target.name)
 
-    with _dask_context(scheduler, model) if scheduler is not None else nullcontext():
-        workers = _parallel.n_workers(n_jobs)
+    with _client(scheduler) as client:
+        if client is not None:
+            workers = max(1, sum(client.ncores().values()))
+        else:
+            workers = _parallel.n_workers(n_jobs)
         if batch_size == "auto":
             batch_size = max(
                 1, min(_MAX_AUTO_BATCH, math.ceil(len(pending) / (4 * workers)))
@@ -279,18 +340,21 @@ def colorize_many(
         tasks = [
             pending[i : i + batch_size] for i in range(0, len(pending), batch_size)
         ]
-        results = _parallel.parallel_map(
-            _colorize_files,
-            tasks,
-            n_jobs,
-            model,
-            overwrite,
-            verbose=verbose,
-            desc="colorizing",
-            total=len(tasks),
-            unit="task",
-            ordered=False,
-        )
+        if client is not None:
+            results = _on_cluster(client, tasks, model, overwrite, verbose)
+        else:
+            results = _parallel.parallel_map(
+                _colorize_files,
+                tasks,
+                n_jobs,
+                model,
+                overwrite,
+                verbose=verbose,
+                desc="colorizing",
+                total=len(tasks),
+                unit="task",
+                ordered=False,
+            )
         for task in results:
             for index, source, target, outcome, reason in task:
                 path = Path(target) if outcome == "written" else Path(source)

@@ -450,14 +450,14 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
 
     quiet = _quiet(ctx, quiet)
     fitted = _load_model(model)
-    files = _files(images)
+    _files(images)  # fail early, in one line, when nothing matches
     _check_writable_folder(outdir)
     if jobs == 0:
         raise _InputError("--jobs must not be 0 (1: serial, -1: every core).")
     try:
         summary = colorize_many(
             fitted,
-            files,
+            list(images),  # the patterns: colorize_many lists them itself
             outdir,
             overwrite=overwrite,
             n_jobs=jobs,

@@ -56,7 +56,9 @@ def small_model(small_rgb_images):
     from somcolor import ColorizerPipeline
 
     classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, tol=1e-3)
-    model = ColorizerPipeline(classifier=classifier, pixels_per_image=400, random_state=0)
+    model = ColorizerPipeline(
+        classifier=classifier, pixels_per_image=400, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(small_rgb_images)

@@ -28,7 +28,9 @@ def _expected(model, path):
     return np.round(np.clip(colour, 0, 1) * 255).astype(np.uint8)
 
 
-def test_writes_every_image_as_predict_gives_it(small_model, small_rgb_images, tmp_path):
+def test_writes_every_image_as_predict_gives_it(
+    small_model, small_rgb_images, tmp_path
+):
     inputs = _grey_folder(tmp_path / "in", small_rgb_images)
     summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
     assert isinstance(summary, ColorizeSummary) and summary.ok

@@ -90,7 +90,7 @@ def _good_images(small_rgb_images):
     }
 
 
-def _build_corpus(folder, small_rgb_images, unreadable=True, with_folder=True):
+def _build_corpus(folder, small_rgb_images, unreadable=True):
     """Write the good images and the bad files in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     good = _good_images(small_rgb_images)
@@ -102,14 +102,9 @@ def _build_corpus(folder, small_rgb_images, unreadable=True, with_folder=True):
     (folder / "notes.jpg").write_text("Holiday notes, not a photograph.\n")
     (folder / "huge.png").write_bytes(_png_declaring(100_000, 100_000))
     (folder / "large.png").write_bytes(_png_declaring(10_000, 10_000))
-    if with_folder:
-        (folder / "folder.jpg").mkdir()
+    (folder / "folder.jpg").mkdir()
     os.symlink(folder / "nowhere.png", folder / "dangling.png")
-    bad = {
-        name: folder / name
-        for name in BAD_FILES
-        if name != "unreadable.png" and (with_folder or name != "folder.jpg")
-    }
+    bad = {name: folder / name for name in BAD_FILES if name != "unreadable.png"}
     if unreadable:
         target = folder / "unreadable.png"
         shutil.copyfile(folder / "good2.png", target)
@@ -262,24 +257,11 @@ def _failure_lines(err, bad):
     return lines
 
 
-#: Why ``somcolor colorize`` is run without ``folder.jpg`` in the corpus.
-FOLDER_XFAIL = (
-    "somcolor colorize expands its inputs twice (cli._files, then "
-    "list_image_files in colorize_many): a folder named like an image inside "
-    "an input folder is listed as its own contents, so an empty one is "
-    "dropped silently and one holding images is colorized recursively"
-)
-
-
 def test_cli_colorize_reports_bad_files_one_line_each(
     model_file, small_rgb_images, tmp_path, capsys
 ):
-    # folder.jpg: see test_cli_colorize_reports_folder_named_like_an_image.
     corpus = _build_corpus(
-        tmp_path / "photos",
-        small_rgb_images,
-        unreadable=not IS_ROOT,
-        with_folder=False,
+        tmp_path / "photos", small_rgb_images, unreadable=not IS_ROOT
     )
     outdir = tmp_path / "out"
     argv = ["colorize", str(model_file), str(corpus.folder), "-o", str(outdir)]
@@ -293,7 +275,6 @@ def test_cli_colorize_reports_bad_files_one_line_each(
     assert sorted(p.name for p in outdir.iterdir()) == sorted(corpus.good)
 
 
-@pytest.mark.xfail(strict=True, reason=FOLDER_XFAIL)
 def test_cli_colorize_reports_folder_named_like_an_image(
     model_file, small_rgb_images, tmp_path, capsys
 ):
@@ -368,9 +349,7 @@ def test_cli_reports_unreadable_file_as_nobody(model_file, small_rgb_images):
     shared = Path(tempfile.mkdtemp(prefix="somcolor-nobody-"))
     try:
         shared.chmod(0o777)
-        corpus = _build_corpus(  # without folder.jpg: see FOLDER_XFAIL
-            shared / "photos", small_rgb_images, unreadable=True, with_folder=False
-        )
+        corpus = _build_corpus(shared / "photos", small_rgb_images, unreadable=True)
         warm = shared / "warm"
         warm.mkdir()
         shutil.copyfile(corpus.good["good0.png"], warm / "good0.png")
