@@ -18,7 +18,9 @@ friends in the worker processes).
 """
 
 import contextlib
+import functools
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -28,12 +30,62 @@ from joblib.parallel import get_active_backend
 
 from ._progress import progress
 
-__all__ = ["limited_threads", "n_workers", "parallel_map", "split", "task_threads"]
+__all__ = [
+    "bounded_in_dask_workers",
+    "in_dask_worker",
+    "limited_threads",
+    "n_workers",
+    "parallel_map",
+    "split",
+    "task_threads",
+]
+
+
+def in_dask_worker() -> bool:
+    """Whether this code runs in a task on a ``dask.distributed`` worker.
+
+    Never imports dask: if ``distributed`` is not loaded, this is no worker.
+    """
+    distributed = sys.modules.get("distributed")
+    if distributed is None:
+        return False
+    try:
+        distributed.get_worker()
+    except ValueError:
+        return False
+    return True
 
 
 def n_workers(n_jobs: int | None) -> int:
-    """How many tasks joblib runs at once for ``n_jobs`` (active backend)."""
+    """How many tasks joblib runs at once for ``n_jobs`` (active backend).
+
+    ``n_jobs=None`` inside a Dask task is 1: joblib would otherwise send
+    the loops of, say, each candidate of a grid search running on the
+    cluster back to the cluster as tasks of a few milliseconds each.
+    """
+    if n_jobs is None and in_dask_worker():
+        return 1
     return max(1, int(effective_n_jobs(n_jobs)))
+
+
+def bounded_in_dask_workers(method: Callable) -> Callable:
+    """Run ``method`` with one numba thread when called in a Dask task.
+
+    Dask's nanny starts workers with ``OMP_NUM_THREADS=1`` and friends, so
+    that each worker thread uses one core; this does the same for numba,
+    whose kernels would otherwise start a thread per core in every task
+    (for example in each candidate of a ``GridSearchCV`` on the cluster).
+    Elsewhere the method runs unchanged.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        if not in_dask_worker():
+            return method(*args, **kwargs)
+        with limited_threads(1):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 def task_threads(n_jobs: int | None) -> int:

@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
 
 from . import _patch_kernels
+from ._parallel import bounded_in_dask_workers
 
 __all__ = ["PatchExtractor"]
 
@@ -324,6 +325,7 @@ default='reflect'
             out[rows_idx] = block
         return out
 
+    @bounded_in_dask_workers
     def transform(self, images):
         """Patch rows of the images: dense, or sampled if ``max_patches`` is set.
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from . import _fast_predict, _features, _parallel
 from ._images import check_images, images_like
+from ._parallel import bounded_in_dask_workers
 from ._progress import progress
 from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
 from .patches import PatchExtractor
@@ -302,6 +303,7 @@ class ColorizerPipeline(BaseEstimator):
             components[name] = _seed(estimator, rng)
         return components
 
+    @bounded_in_dask_workers
     def fit(self, rgb_images, y=None):
         """Learn the chroma codebook and the patch classifier.
 
@@ -496,6 +498,7 @@ class ColorizerPipeline(BaseEstimator):
             labels[start:stop] = self.classifier_.predict(patches[start:stop])
         return labels.reshape(lightness.shape)
 
+    @bounded_in_dask_workers
     def predict_labels(self, grey_images):
         """Colour class (codebook index) of every pixel.
 
@@ -515,6 +518,7 @@ class ColorizerPipeline(BaseEstimator):
         check_is_fitted(self)
         return self._map_images(_predict_labels_serial, grey_images)
 
+    @bounded_in_dask_workers
     def predict(self, grey_images):
         """Colorize grey images.
 
@@ -565,6 +569,7 @@ class ColorizerPipeline(BaseEstimator):
         )
         return images_like([image for run in results for image in run], stacked)
 
+    @bounded_in_dask_workers
     def score(self, rgb_images, y=None):
         """Opposite of the mean CIEDE2000 difference after re-colorizing.
 

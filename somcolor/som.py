@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from . import _som_kernels
+from ._parallel import bounded_in_dask_workers
 
 __all__ = ["SOMQuantizer", "best_matching_units"]
 
@@ -263,6 +264,7 @@ class SOMQuantizer(
         col_t = np.linspace(-1, 1, self.n_cols)[grid[:, 1].astype(int)]
         return mean + row_t[:, None] * row_axis + col_t[:, None] * col_axis
 
+    @bounded_in_dask_workers
     def fit(self, X, y=None):
         """Train the map on ``X``.
 
@@ -365,6 +367,7 @@ class SOMQuantizer(
         )
         return X, np.ascontiguousarray(self.codebook_, dtype=X.dtype)
 
+    @bounded_in_dask_workers
     def predict(self, X):
         """Index of the best-matching unit of each sample.
 
@@ -381,6 +384,7 @@ class SOMQuantizer(
         X, codebook = self._validate_for_query(X)
         return best_matching_units(X, codebook)
 
+    @bounded_in_dask_workers
     def transform(self, X):
         """Euclidean distance from each sample to every unit.
 
@@ -398,6 +402,7 @@ class SOMQuantizer(
         _som_kernels.unit_distances(X, codebook, out)
         return out
 
+    @bounded_in_dask_workers
     def score(self, X, y=None):
         """Opposite of the mean distance from each sample to its BMU.
 

@@ -157,3 +157,17 @@ def test_a_killed_worker_loses_nothing_and_a_rerun_finishes(small_model, tmp_pat
     assert len(rerun.written) == 50 - len(done) and rerun.ok
     for path in serial.written:
         assert (out / path.name).read_bytes() == path.read_bytes()
+
+
+def test_on_workers_numba_uses_one_thread_and_loops_run_in_the_task(cluster):
+    import numba
+
+    from somcolor import _parallel
+
+    _, client = cluster
+    bounded = _parallel.bounded_in_dask_workers(numba.get_num_threads)
+    assert client.submit(bounded, pure=False).result() == 1
+    # Outside a task the same call is not bounded.
+    assert bounded() == numba.get_num_threads()
+    # n_jobs=None in a task: the loop runs in the task, not as nested tasks.
+    assert client.submit(_parallel.n_workers, None, pure=False).result() == 1
