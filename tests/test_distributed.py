@@ -171,3 +171,29 @@ def test_on_workers_numba_uses_one_thread_and_loops_run_in_the_task(cluster):
     assert bounded() == numba.get_num_threads()
     # n_jobs=None in a task: the loop runs in the task, not as nested tasks.
     assert client.submit(_parallel.n_workers, None, pure=False).result() == 1
+
+
+def test_command_line_colorizes_on_the_cluster(cluster, small_model, tmp_path, capsys):
+    from somcolor import save
+    from somcolor.cli import main
+
+    local, _ = cluster
+    save(small_model, tmp_path / "model.skops")
+    _photos(tmp_path / "in", 6)
+    serial = colorize_many(small_model, tmp_path / "in", tmp_path / "serial")
+    argv = ["colorize", str(tmp_path / "model.skops"), str(tmp_path / "in")]
+    argv += ["-o", str(tmp_path / "out"), "--scheduler", local.scheduler_address, "-q"]
+    assert main(argv) == 0
+    assert "6 written, 0 skipped, 0 failed" in capsys.readouterr().out
+    for path in serial.written:
+        assert (tmp_path / "out" / path.name).read_bytes() == path.read_bytes()
+    # An address with no scheduler behind it: one line, status 1.
+    import dask
+
+    argv[6] = "tcp://127.0.0.1:9"
+    argv[4] = str(tmp_path / "out2")
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: --scheduler tcp://127.0.0.1:9")
+    assert "Traceback" not in err
