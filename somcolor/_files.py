@@ -11,6 +11,7 @@ only replaced when asked.
 """
 
 import os
+import stat
 import tempfile
 import warnings
 from pathlib import Path
@@ -32,8 +33,20 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".we
 
 #: Largest image read, in pixels (width x height as declared by the file):
 #: above it a file is refused before its pixels are decoded. 2**28 is a
-#: 268-megapixel picture, 800 MB as 8-bit RGB.
+#: 268-megapixel picture, 800 MB as 8-bit RGB. Pillow refuses files above
+#: its own ``Image.MAX_IMAGE_PIXELS * 2`` (about 179 megapixels) first, so
+#: for the formats Pillow reads that is the effective limit.
 MAX_PIXELS = 1 << 28
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask, read once at import (reading it means setting it).
+_UMASK = _umask()
 
 
 class ImageFileError(ValueError):
@@ -52,7 +65,8 @@ def list_image_files(inputs):
     Unlike :func:`somcolor.datasets.load_images`, entries of a folder that
     are named like images but are not regular files (a folder called
     ``x.jpg``) are listed, so that the caller reports them instead of
-    skipping them silently.
+    skipping them silently. Hidden entries of a folder (names starting with
+    a dot, such as the temporary files of an interrupted write) are not.
 
     Parameters
     ----------
@@ -81,6 +95,7 @@ def list_image_files(inputs):
                     str(path)
                     for path in Path(entry).iterdir()
                     if path.suffix.lower() in IMAGE_SUFFIXES
+                    and not path.name.startswith(".")
                 )
             )
         elif os.path.lexists(entry):
@@ -158,6 +173,14 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     path = os.fspath(path)
     if os.path.isdir(path):
         raise ImageFileError(f"{path}: is a folder, not an image file.")
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        raise ImageFileError(
+            f"{path}: not a readable image ({_one_line(exc)})"
+        ) from exc
+    if not regular:  # a FIFO or a device would block or never end
+        raise ImageFileError(f"{path}: is not a regular file.")
     from PIL import Image
 
     declared = _declared_pixels(path)
@@ -265,6 +288,9 @@ def write_image(path, image, *, overwrite=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # low-contrast notes
             skio.imsave(tmp, image, check_contrast=False)
+        # mkstemp makes the file private (0600); give it the mode a plain
+        # open() would, so that the result is as readable as any other file.
+        os.chmod(tmp, 0o666 & ~_UMASK)
         if overwrite:
             os.replace(tmp, path)
             return True

@@ -112,7 +112,17 @@ def limited_threads(threads: int):
         numba.set_num_threads(previous)
 
 
-def _run_task(func: Callable, threads: int, item: Any, args: tuple) -> Any:
+def _dask_worker_threads() -> int:
+    """numba threads for a task on this Dask worker: its share of the cores."""
+    import distributed
+
+    nthreads = max(1, distributed.get_worker().state.nthreads)
+    return max(1, (os.cpu_count() or 1) // nthreads)
+
+
+def _run_task(func: Callable, threads: int, item: Any, *args: Any) -> Any:
+    if in_dask_worker():  # the client's count does not know this machine
+        threads = _dask_worker_threads()
     with limited_threads(threads):
         return func(item, *args)
 
@@ -170,6 +180,6 @@ def parallel_map(
         results = Parallel(
             n_jobs=n_jobs,
             return_as="generator" if ordered else "generator_unordered",
-        )(delayed(_run_task)(func, threads, item, args) for item in items)
+        )(delayed(_run_task)(func, threads, item, *args) for item in items)
     results = progress(results, verbose=verbose, desc=desc, total=total, unit=unit)
     return list(results) if ordered else results

@@ -36,6 +36,12 @@ __all__ = ["ColorizeSummary", "colorize_many"]
 # tasks per worker balance the load and a lost task costs little to redo.
 _MAX_AUTO_BATCH = 64
 
+# Pixels colorized per call within a task: bounds a task's memory (about
+# 40 bytes per pixel for the float64 results and the lightness) to ~170 MB,
+# while 64x64 images still share a call (and its lookup tables) by the
+# hundred.
+_PIXELS_PER_CALL = 1 << 22
+
 
 @dataclass
 class ColorizeSummary:
@@ -87,6 +93,13 @@ def _load_model(model):
     return model
 
 
+def _same_file(source, target):
+    try:
+        return os.path.samefile(source, target)
+    except OSError:
+        return False
+
+
 def _check_output_dir(output_dir):
     folder = Path(output_dir)
     if folder.exists() and not folder.is_dir():
@@ -100,44 +113,62 @@ def _check_output_dir(output_dir):
 def _colorize_files(jobs, model, overwrite):
     """Read, colorize and write ``(index, source, target)`` jobs (one task).
 
-    Returns ``(index, source, target, outcome, reason)`` per job, outcome one of
-    'written', 'skipped' and 'failed'. The images of the task are colorized
-    in one call (tables built per call are built once); if that call fails,
-    they are colorized one by one so the failure is pinned on its file.
+    Returns ``(index, source, target, outcome, reason)`` per job, outcome one
+    of 'written', 'skipped' and 'failed'. The images are colorized a few at
+    a time, at most ``_PIXELS_PER_CALL`` pixels per call (tables built per
+    call are built once per group, and memory stays bounded whatever the
+    images' sizes); if a group's call fails, its images are colorized one
+    by one so that the failure is pinned on its file. Any exception from
+    one file fails that file only: a batch of a user's photographs must not
+    stop at the first odd one.
     """
-    from .pipeline import _predict_serial
-
-    results, greys, kept = [], [], []
+    results = []
+    group, pixels = [], 0
     for index, source, target in jobs:
         if not overwrite and os.path.lexists(target):
             results.append((index, source, target, "skipped", ""))
             continue
         try:
-            greys.append(as_grey(read_image(source)))
+            grey = as_grey(read_image(source))
         except ImageFileError as exc:
             results.append((index, source, target, "failed", str(exc)))
-        else:
-            kept.append((index, source, target))
+            continue
+        if group and pixels + grey.size > _PIXELS_PER_CALL:
+            results += _colorize_group(group, model, overwrite)
+            group, pixels = [], 0
+        group.append((index, source, target, grey))
+        pixels += grey.size
+    if group:
+        results += _colorize_group(group, model, overwrite)
+    return results
+
+
+def _colorize_group(group, model, overwrite):
+    """Colorize and write ``(index, source, target, grey)`` items."""
+    from .pipeline import _predict_serial
+
     try:
-        colours = _predict_serial(greys, model, 0) if greys else []
-    except (ValueError, TypeError, MemoryError):
+        colours = _predict_serial([item[3] for item in group], model, 0)
+    except Exception:  # pinned on its file below
         colours = None
-    for k, (index, source, target) in enumerate(kept):
+    results = []
+    for k, (index, source, target, grey) in enumerate(group):
         try:
-            if colours is None:
-                colour = _predict_serial([greys[k]], model, 0)[0]
-            else:
-                colour = colours[k]
-            greys[k] = None
+            colour = (
+                _predict_serial([grey], model, 0)[0] if colours is None else colours[k]
+            )
             written = write_image(target, to_uint8(colour), overwrite=overwrite)
         except MemoryError:
             reason = f"{source}: out of memory"
-        except (ValueError, TypeError, OSError) as exc:
+        except Exception as exc:  # one file's failure, reported in one line
             reason = f"{source}: {_one_line(exc)}"
         else:
             outcome = "written" if written else "skipped"
             results.append((index, source, target, outcome, ""))
             continue
+        finally:
+            if colours is not None:
+                colours[k] = None  # free each result once written
         results.append((index, source, target, "failed", reason))
     return results
 
@@ -161,8 +192,9 @@ def _client(scheduler):
         yield client
 
 
-def _cluster_task(jobs, model, overwrite, threads):
-    with _parallel.limited_threads(threads):
+def _cluster_task(jobs, model, overwrite):
+    """One task on a Dask worker, with its share of the worker's cores."""
+    with _parallel.limited_threads(_parallel._dask_worker_threads()):
         return _colorize_files(jobs, model, overwrite)
 
 
@@ -174,38 +206,39 @@ def _on_cluster(client, tasks, model, overwrite, verbose):
     ``allowed-failures``) does not stop the others: its files that are now
     in place were written completely before the worker died (writes are
     atomic); the others are reported as failed, for a rerun to finish.
+    Futures still running when the caller stops are cancelled.
     """
     from distributed import as_completed
 
-    cores = max(1, sum(client.ncores().values()))
-    threads = max(1, (os.cpu_count() or 1) // cores)
     [shared] = client.scatter([model], broadcast=True)
     futures = client.map(
-        _cluster_task,
-        tasks,
-        model=shared,
-        overwrite=overwrite,
-        threads=threads,
-        pure=False,
+        _cluster_task, tasks, model=shared, overwrite=overwrite, pure=False
     )
     task_of = {future.key: jobs for future, jobs in zip(futures, tasks)}
-    finished = as_completed(futures)
-    del futures
-    for future in progress(
-        finished, verbose=verbose, desc="colorizing", total=len(tasks), unit="task"
-    ):
-        jobs = task_of.pop(future.key)
-        if future.status == "finished":
-            yield future.result()
-            continue
-        error = type(future.exception()).__name__
-        reason = "task lost ({}); rerun to finish it"
-        yield [
-            (index, source, target, "written", "")
-            if not overwrite and os.path.lexists(target)
-            else (index, source, target, "failed", f"{source}: {reason.format(error)}")
-            for index, source, target in jobs
-        ]
+    try:
+        for future in progress(
+            as_completed(futures),
+            verbose=verbose,
+            desc="colorizing",
+            total=len(tasks),
+            unit="task",
+        ):
+            jobs = task_of.pop(future.key)
+            if future.status == "finished":
+                yield future.result()
+                continue
+            error = future.exception() if future.status == "error" else None
+            cause = type(error).__name__ if error is not None else "cancelled"
+            reason = f"task lost ({cause}): {_one_line(error) if error else ''}"
+            reason = reason.rstrip(": ") + "; rerun to finish it"
+            yield [
+                (index, source, target, "written", "")
+                if not overwrite and os.path.lexists(target)
+                else (index, source, target, "failed", f"{source}: {reason}")
+                for index, source, target in jobs
+            ]
+    finally:
+        client.cancel(futures)
 
 
 def colorize_many(
@@ -319,14 +352,18 @@ def colorize_many(
     pending, names = [], set()
     for index, source in enumerate(files):
         target = folder / Path(source).name
-        if target.name in names:
+        # Case-blind, as file systems of macOS and Windows compare names.
+        if target.name.casefold() in names:
             reason = f"{source}: another input is also named {target.name}"
+            outcomes[index] = ("failed", Path(source), reason)
+        elif _same_file(source, target):
+            reason = f"{source}: its output would replace it (output_dir is its folder)"
             outcomes[index] = ("failed", Path(source), reason)
         elif not overwrite and os.path.lexists(target):
             outcomes[index] = ("skipped", Path(source), "")
         else:
             pending.append((index, source, str(target)))
-        names.add(target.name)
+        names.add(target.name.casefold())
 
     with _client(scheduler) as client:
         if client is not None:

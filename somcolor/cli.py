@@ -15,14 +15,9 @@ import click
 import numpy as np
 
 from . import __version__
+from ._files import _one_line
 
 __all__ = ["cli", "main"]
-
-
-def _one_line(exc):
-    """First line of an exception's message."""
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 class _InputError(click.ClickException):
@@ -423,8 +418,8 @@ def _write_palette(model, output):
     "--jobs",
     default=None,
     type=int,
-    help="Parallel tasks (-1: every core; with --scheduler: every worker thread "
-    "by default).",
+    help="Parallel tasks on this machine (-1: every core). Unused with "
+    "--scheduler, where every worker thread of the cluster takes tasks.",
 )
 @click.option(
     "--scheduler",
@@ -467,7 +462,8 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
     except ImportError as exc:
         raise _InputError(_one_line(exc)) from exc
     except OSError as exc:  # e.g. the scheduler cannot be reached
-        raise _InputError(f"--scheduler {scheduler}: {_one_line(exc)}") from exc
+        where = f"--scheduler {scheduler}: " if scheduler else ""
+        raise _InputError(f"{where}{_one_line(exc)}") from exc
     skipped = summary.skipped
     if skipped:
         names = ", ".join(p.name for p in skipped[:5])

@@ -548,7 +548,8 @@ class ColorizerPipeline(BaseEstimator):
         worker, so that a table built per call is built few times), and the
         results are put back in order.
         """
-        workers = _parallel.n_workers(self.n_jobs)
+        n_jobs = getattr(self, "n_jobs", None)  # absent in models saved before it
+        workers = _parallel.n_workers(n_jobs)
         if workers == 1:
             return serial(grey_images, self, self.verbose)
         # Refuse bad input here, with the image's index in the whole list.
@@ -556,10 +557,12 @@ class ColorizerPipeline(BaseEstimator):
             grey_images, color=False, name="grey_images", convert=False
         )
         runs = _parallel.split(images, 4 * workers)
+        if len(runs) == 1:  # one image: starting workers would only cost
+            return serial(grey_images, self, self.verbose)
         results = _parallel.parallel_map(
             serial,
             runs,
-            self.n_jobs,
+            n_jobs,
             self,
             0,
             verbose=self.verbose,

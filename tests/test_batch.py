@@ -135,3 +135,46 @@ def test_scheduler_without_dask_says_what_to_install(
     with pytest.raises(ImportError, match=r"somcolor\[distributed\]"):
         colorize_many(small_model, tmp_path / "in", tmp_path / "o", scheduler="x")
     assert not (tmp_path / "o" / "img00.png").exists()
+
+
+def test_outputs_are_as_readable_as_plain_files(
+    small_model, small_rgb_images, tmp_path
+):
+    _grey_folder(tmp_path / "in", small_rgb_images[:1])
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")  # created with the process's umask
+    assert summary.written[0].stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_never_writes_over_its_own_inputs(small_model, small_rgb_images, tmp_path):
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images[:2])
+    before = [p.read_bytes() for p in inputs]
+    for overwrite in (False, True):
+        summary = colorize_many(
+            small_model, tmp_path / "in", tmp_path / "in", overwrite=overwrite
+        )
+        assert summary.written == [] and len(summary.failed) == 2
+        assert all("would replace it" in reason for _, reason in summary.failed)
+    assert [p.read_bytes() for p in inputs] == before
+
+
+def test_names_differing_only_in_case_are_refused(
+    small_model, small_rgb_images, tmp_path
+):
+    a = _grey_folder(tmp_path / "a", small_rgb_images[:1])[0]
+    b = tmp_path / "b" / "IMG00.PNG"
+    b.parent.mkdir()
+    b.write_bytes(a.read_bytes())
+    summary = colorize_many(small_model, (str(p) for p in [a, b]), tmp_path / "o")
+    assert [p.name for p in summary.written] == ["img00.png"]
+    assert summary.failed[0][0] == b and "also named IMG00.PNG" in summary.failed[0][1]
+
+
+def test_hidden_leftovers_of_a_killed_write_are_not_inputs(
+    small_model, small_rgb_images, tmp_path
+):
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images[:1])
+    (tmp_path / "in" / ".img00-x1y2.part.png").write_bytes(b"\x89PNG half")
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
+    assert summary.ok and [p.name for p in summary.written] == [inputs[0].name]

@@ -216,6 +216,16 @@ def test_read_image_max_pixels_refuses_before_decoding(tmp_path):
         read_image(lying, max_pixels=5_999_999)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")
+def test_read_image_refuses_a_named_pipe_without_blocking(tmp_path):
+    # Opening a FIFO to read would wait forever for a writer.
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageFileError, match="is not a regular file") as info:
+        read_image(fifo)
+    _check_refusal(info.value, fifo)
+
+
 # -- colorize_many -----------------------------------------------------------
 
 

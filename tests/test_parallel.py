@@ -117,3 +117,12 @@ def test_tasks_bound_numba_threads_and_restore_them():
         seen = parallel_map(_numba_threads, range(4), 2)
     assert seen == [expected] * 4
     assert numba.get_num_threads() == before
+
+
+def test_one_image_with_n_jobs_is_the_serial_result(small_model):
+    model = copy.deepcopy(small_model)
+    grey = [np.linspace(0, 1, 15 * 11).reshape(15, 11)]
+    expected = model.set_params(n_jobs=1).predict(grey)
+    np.testing.assert_array_equal(
+        model.set_params(n_jobs=2).predict(grey)[0], expected[0]
+    )
