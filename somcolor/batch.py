@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sklearn.utils.validation import check_is_fitted
 
@@ -28,6 +29,11 @@ from ._files import (
     write_image,
 )
 from ._progress import progress
+
+if TYPE_CHECKING:
+    import distributed
+
+    from .pipeline import ColorizerPipeline
 
 __all__ = ["ColorizeSummary", "colorize_many"]
 
@@ -50,7 +56,7 @@ class ColorizeSummary:
     Attributes
     ----------
     written : list of pathlib.Path
-        Output files written.
+        Output files written, in input order.
     skipped : list of pathlib.Path
         Inputs whose output file existed already (kept as it was).
     failed : list of (pathlib.Path, str)
@@ -59,11 +65,27 @@ class ColorizeSummary:
         Wall time of the call.
     output_dir : pathlib.Path
         The output folder.
+    ok : bool
+        True when no input failed (a property).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from somcolor import ColorizeSummary
+    >>> summary = ColorizeSummary(
+    ...     written=[Path("out/a.png")],
+    ...     failed=[(Path("in/b.jpg"), "in/b.jpg: not a readable image")],
+    ...     output_dir=Path("out"),
+    ... )
+    >>> summary.ok
+    False
+    >>> print(summary)
+    1 written, 0 skipped, 1 failed (output folder out)
     """
 
-    written: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
-    failed: list = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
     seconds: float = 0.0
     output_dir: Path = Path(".")
 
@@ -242,13 +264,13 @@ def _on_cluster(client, tasks, model, overwrite, verbose):
 
 
 def colorize_many(
-    model,
-    inputs,
-    output_dir,
+    model: "ColorizerPipeline | str | os.PathLike",
+    inputs: "str | os.PathLike | Iterable[str | os.PathLike]",
+    output_dir: "str | os.PathLike",
     *,
     overwrite: bool = False,
     n_jobs: int | None = None,
-    scheduler=None,
+    scheduler: "str | distributed.Client | None" = None,
     batch_size: int | str = "auto",
     verbose: int = 0,
 ) -> ColorizeSummary:
