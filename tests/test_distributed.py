@@ -57,16 +57,20 @@ def test_grid_search_on_the_cluster_matches_the_serial_run(cluster, small_rgb_im
 
     with parallel_config(backend="sequential"):
         serial = search()
-    with parallel_config(backend="dask", client=client):
+    with (
+        distributed.get_task_stream(client) as stream,
+        parallel_config(backend="dask", client=client),
+    ):
         on_cluster = search()
     assert len(on_cluster.cv_results_["params"]) == 4
     assert on_cluster.best_params_ == serial.best_params_
     np.testing.assert_array_equal(
         on_cluster.cv_results_["mean_test_score"], serial.cv_results_["mean_test_score"]
     )
-    # The tasks did run on the workers.
-    assert any(
-        client.run(lambda: "somcolor.pipeline" in __import__("sys").modules).values()
+    # The fits ran on both workers (8 candidate-fold fits, each a task or
+    # in a batch of tasks).
+    assert {task["worker"] for task in stream.data} == set(
+        client.scheduler_info()["workers"]
     )
 
 
