@@ -114,11 +114,23 @@ def mean_ciede2000(true_rgb, predicted_rgb):
     100.0
     """
     truths, guesses = _pairs(true_rgb, predicted_rgb)
+    return _mean_of_sums(map(_ciede2000_sum, zip(truths, guesses)))
+
+
+def _ciede2000_sum(pair):
+    """Sum of the CIEDE2000 differences over one ``(true, predicted)`` pair,
+    and the number of pixels (a task of :meth:`ColorizerPipeline.score`)."""
+    truth, guess = pair
+    delta = deltaE_ciede2000(rgb2lab(truth), rgb2lab(guess))
+    return float(delta.sum()), delta.size
+
+
+def _mean_of_sums(sums):
+    """Mean from ``(sum, count)`` pairs, summed in order (reproducible)."""
     total, count = 0.0, 0
-    for t, g in zip(truths, guesses):
-        delta = deltaE_ciede2000(rgb2lab(t), rgb2lab(g))
-        total += float(delta.sum())
-        count += delta.size
+    for part, n in sums:
+        total += part
+        count += n
     return total / count
 
 

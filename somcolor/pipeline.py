@@ -3,13 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from skimage.color import deltaE_ciede2000, rgb2lab
 from sklearn.base import BaseEstimator, clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _fast_predict, _features, _parallel
+from . import _fast_predict, _features, _parallel, metrics
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
 from ._progress import progress
@@ -598,13 +597,15 @@ class ColorizerPipeline(BaseEstimator):
         check_is_fitted(self)
         images, _ = check_images(rgb_images, color=True, name="rgb_images")
         predicted = self.predict(to_grey(images))
-        total = 0.0
-        count = 0
-        for truth, guess in zip(images, predicted):
-            delta = deltaE_ciede2000(rgb2lab(truth), rgb2lab(guess))
-            total += float(delta.sum())
-            count += delta.size
-        return -total / count
+        sums = _parallel.parallel_map(
+            metrics._ciede2000_sum,
+            zip(images, predicted),
+            getattr(self, "n_jobs", None),
+            verbose=self.verbose,
+            desc="comparing",
+            total=len(images),
+        )
+        return -metrics._mean_of_sums(sums)
 
 
 def _predict_labels_serial(grey_images, model, verbose):
