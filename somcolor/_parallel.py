@@ -112,17 +112,9 @@ def limited_threads(threads: int):
         numba.set_num_threads(previous)
 
 
-def _dask_worker_threads() -> int:
-    """numba threads for a task on this Dask worker: its share of the cores."""
-    import distributed
-
-    nthreads = max(1, distributed.get_worker().state.nthreads)
-    return max(1, (os.cpu_count() or 1) // nthreads)
-
-
 def _run_task(func: Callable, threads: int, item: Any, *args: Any) -> Any:
-    if in_dask_worker():  # the client's count does not know this machine
-        threads = _dask_worker_threads()
+    if in_dask_worker():  # one thread per worker thread, as Dask does for BLAS
+        threads = 1
     with limited_threads(threads):
         return func(item, *args)
 

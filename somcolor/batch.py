@@ -215,8 +215,8 @@ def _client(scheduler):
 
 
 def _cluster_task(jobs, model, overwrite):
-    """One task on a Dask worker, with its share of the worker's cores."""
-    with _parallel.limited_threads(_parallel._dask_worker_threads()):
+    """One task on a Dask worker, with one numba thread (as Dask does for BLAS)."""
+    with _parallel.limited_threads(1):
         return _colorize_files(jobs, model, overwrite)
 
 
