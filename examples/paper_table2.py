@@ -10,15 +10,23 @@ of L/100 around each pixel as features, and
 hidden layers (10, 50, 100, 50+50, 100+100, 200+200, 300+300), an
 ``MLPClassifier`` (ReLU, Adam, learning rate 0.001, scikit-learn's other
 defaults: mini-batches of 200, at most 200 epochs, stopping when the
-training loss improves by less than 1e-4 for 10 epochs) is fitted per split;
-the mean (and standard deviation) of the train and test accuracy over the
-splits is printed. Note: the split is by sample, as in the paper, not by
-image.
+training loss improves by less than 1e-4 for 10 epochs) is fitted per split,
+in float32 (``--dtype float64`` for scikit-learn's default); the mean (and
+standard deviation) of the train and test accuracy over the splits is
+printed. Note: the split is by sample, as in the paper, not by image.
 
-Full run (hours on two cores; see docs/paper.md for the measured time of
-the reduced run and the estimate)::
+Every fit is one task; ``--n-jobs 2`` runs two at once (each with one BLAS
+thread). With ``--results FILE`` each finished fit is appended to FILE (JSON
+lines) and fits already there are not run again, so a long run can be
+stopped and resumed, or spread over several machines and the files
+concatenated; ``--report`` only prints the table of what FILE holds. Fits
+are ordered split by split, so a run stopped early still holds whole
+splits.
 
-    SOMCOLOR_SCENE8=../shared/data/scene8 python examples/paper_table2.py
+Full run (hours on two cores; see docs/paper.md for the measured times)::
+
+    SOMCOLOR_SCENE8=../shared/data/scene8 python examples/paper_table2.py \
+        --n-jobs 2 --results table2.jsonl
 
 Reduced runs: ``--splits 2 --max-iter 50``; ``--quick`` (a couple of
 minutes: 3x3 and 5x5 patches, hidden 10 and 50+50, one split of 10,000 /
@@ -26,13 +34,17 @@ minutes: 3x3 and 5x5 patches, hidden 10 and 50+50, one split of 10,000 /
 """
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._testing import ignore_warnings
+from threadpoolctl import threadpool_limits
 
 from somcolor import PatchExtractor, SOMQuantizer
 from somcolor.color import rgb_to_luv
@@ -40,8 +52,8 @@ from somcolor.datasets import load_scene8
 
 HIDDEN = [(10,), (50,), (100,), (50, 50), (100, 100), (200, 200), (300, 300)]
 PATCHES = [3, 5, 11]
-# Test accuracy in the paper's Table II (9 colours), for orientation; see
-# docs/paper.md for the full table with the training accuracy.
+# What identifies a run's protocol in a results file, besides the fit itself.
+PROTOCOL = ("category", "train_size", "test_size", "max_iter", "random_state", "dtype")
 
 
 def dataset(images, n_per_image, random_state):
@@ -65,6 +77,63 @@ def dataset(images, n_per_image, random_state):
     return features, som.labels_, som
 
 
+def fit_one(X_train, y_train, X_test, y_test, layers, seed, max_iter, threads):
+    """Fit one MLP and return its train and test accuracy, epochs and time."""
+    start = time.perf_counter()
+    with threadpool_limits(threads), ignore_warnings(category=ConvergenceWarning):
+        clf = MLPClassifier(
+            hidden_layer_sizes=layers,
+            learning_rate_init=0.001,
+            max_iter=max_iter,
+            random_state=seed,
+        ).fit(X_train, y_train)
+        train, test = clf.score(X_train, y_train), clf.score(X_test, y_test)
+    return {
+        "train": train,
+        "test": test,
+        "epochs": clf.n_iter_,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def read_results(path, protocol):
+    """The fits of ``path`` run under ``protocol``, keyed by (patch, hidden, split)."""
+    done = {}
+    if path is None or not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if all(row.get(key) == value for key, value in protocol.items()):
+            done[row["patch"], tuple(row["hidden"]), row["split"]] = row
+    return done
+
+
+def report(done, patches, hidden, n_splits):
+    """Print the table: mean ± std over the splits held for each configuration."""
+    print(
+        "| patch | hidden | splits | train accuracy | test accuracy | mean epochs "
+        "| mean fit time (s) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for p in patches:
+        for layers in hidden:
+            rows = [done[key] for key in done if key[:2] == (p, layers)]
+            rows = [row for row in rows if row["split"] < n_splits]
+            if not rows:
+                continue
+            train = [row["train"] for row in rows]
+            test = [row["test"] for row in rows]
+            print(
+                f"| {p}x{p} | {'+'.join(map(str, layers))} | {len(rows)} "
+                f"| {np.mean(train):.3f} ± {np.std(train):.3f} "
+                f"| {np.mean(test):.3f} ± {np.std(test):.3f} "
+                f"| {np.mean([row['epochs'] for row in rows]):.0f} "
+                f"| {np.mean([row['seconds'] for row in rows]):.0f} |"
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--category", default="opencountry")
@@ -74,6 +143,10 @@ def main():
     parser.add_argument("--max-iter", type=int, default=200)
     parser.add_argument("--patches", default="3,5,11")
     parser.add_argument("--hidden", default="10;50;100;50,50;100,100;200,200;300,300")
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--results", type=Path, help="JSON-lines file to resume from")
+    parser.add_argument("--report", action="store_true", help="only print --results")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--random-state", type=int, default=0)
     args = parser.parse_args()
@@ -84,6 +157,11 @@ def main():
     hidden = [
         tuple(int(h) for h in layer.split(",")) for layer in args.hidden.split(";")
     ]
+    protocol = {key: getattr(args, key) for key in PROTOCOL}
+    done = read_results(args.results, protocol)
+    if args.report:
+        report(done, patches, hidden, args.splits)
+        return
     start = time.perf_counter()
     images = load_scene8(args.category).images
     features, labels, som = dataset(images, 2500, args.random_state)
@@ -91,7 +169,9 @@ def main():
         f"{args.category}: {len(images)} images, {len(labels)} samples, 9 colours "
         f"(class shares {np.round(np.bincount(labels) / len(labels), 3).tolist()}); "
         f"{args.splits} splits of {args.train_size} / {args.test_size}; "
-        f"at most {args.max_iter} epochs"
+        f"at most {args.max_iter} epochs; {len(done)} fits already in "
+        f"{args.results}",
+        flush=True,
     )
     splitter = StratifiedShuffleSplit(
         n_splits=args.splits,
@@ -100,35 +180,44 @@ def main():
         random_state=args.random_state,
     )
     splits = list(splitter.split(features[3], labels))
-    print(
-        "| patch | hidden | train accuracy | test accuracy | mean epochs | time (s) |"
+    # Split by split; within a split the biggest networks first, so that two
+    # workers finish a split together.
+    todo = [
+        (p, layers, k)
+        for k in range(len(splits))
+        for layers in reversed(hidden)
+        for p in reversed(patches)
+        if (p, layers, k) not in done
+    ]
+    features = {p: X.astype(args.dtype) for p, X in features.items()}
+    threads = 1 if args.n_jobs != 1 else None
+    tasks = (
+        delayed(fit_one)(
+            features[p][splits[k][0]],
+            labels[splits[k][0]],
+            features[p][splits[k][1]],
+            labels[splits[k][1]],
+            layers,
+            k,
+            args.max_iter,
+            threads,
+        )
+        for p, layers, k in todo
     )
-    print("|---|---|---|---|---|---|")
-    for p in patches:
-        X = features[p]
-        for layers in hidden:
-            t0 = time.perf_counter()
-            train_acc, test_acc, epochs = [], [], []
-            for k, (tr, te) in enumerate(splits):
-                clf = MLPClassifier(
-                    hidden_layer_sizes=layers,
-                    learning_rate_init=0.001,
-                    max_iter=args.max_iter,
-                    random_state=k,
-                )
-                with ignore_warnings(category=ConvergenceWarning):
-                    clf.fit(X[tr], labels[tr])
-                train_acc.append(clf.score(X[tr], labels[tr]))
-                test_acc.append(clf.score(X[te], labels[te]))
-                epochs.append(clf.n_iter_)
-            name = "+".join(str(h) for h in layers)
-            print(
-                f"| {p}x{p} | {name} | {np.mean(train_acc):.3f} ± "
-                f"{np.std(train_acc):.3f} | {np.mean(test_acc):.3f} ± "
-                f"{np.std(test_acc):.3f} | {np.mean(epochs):.0f} | "
-                f"{time.perf_counter() - t0:.0f} |",
-                flush=True,
-            )
+    results = Parallel(n_jobs=args.n_jobs, return_as="generator")(tasks)
+    for (p, layers, k), result in zip(todo, results):
+        row = {"patch": p, "hidden": list(layers), "split": k, **protocol, **result}
+        done[p, layers, k] = row
+        if args.results is not None:
+            with args.results.open("a") as file:
+                file.write(json.dumps(row) + "\n")
+        print(
+            f"split {k}, {p}x{p}, {'+'.join(map(str, layers))}: train "
+            f"{result['train']:.3f}, test {result['test']:.3f}, "
+            f"{result['epochs']} epochs, {result['seconds']:.0f} s",
+            flush=True,
+        )
+    report(done, patches, hidden, args.splits)
     print(f"total time: {time.perf_counter() - start:.0f} s")
 
 
