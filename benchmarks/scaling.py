@@ -190,7 +190,7 @@ def bench_colorize(model, folder, n_files, clusters, repeat, tmp):
 
 
 def bench_grid_search(images, clusters, quick):
-    from joblib import parallel_config
+    from joblib import effective_n_jobs, parallel_config
     from sklearn.model_selection import GridSearchCV
 
     from somcolor import ColorizerPipeline
@@ -210,7 +210,12 @@ def bench_grid_search(images, clusters, quick):
         rows["joblib loky processes (n_jobs=2)"] = _median(search, 1)
     for n_workers, (_, client) in sorted(clusters.items()):
         with parallel_config(backend="dask", client=client):
-            rows[f"Dask LocalCluster, {n_workers} worker(s)"] = _median(search, 1)
+            name = f"Dask LocalCluster, {n_workers} worker(s)"
+            if effective_n_jobs(-1) == 1:
+                # joblib runs a Parallel call serially, in the calling
+                # process, when the backend offers a single worker thread.
+                name += " (joblib ran it in this process)"
+            rows[name] = _median(search, 1)
     scores = {
         name: tuple(result.cv_results_["mean_test_score"])
         for name, (_, result) in rows.items()
@@ -343,8 +348,9 @@ def main(argv=None):
         table(["backend", "seconds", "speed-up"], grid_rows),
         "",
         f"Backends with identical scores: {agreement}. The candidates are "
-        "fitted in this process or in worker processes; the patches and the "
-        "SOM do not depend on where, scikit-learn's MLP training may.",
+        "fitted in this process (BLAS threads = cores) or in worker processes "
+        "(one BLAS thread each, set by joblib and Dask); the patches and the "
+        "SOM do not depend on the threads, scikit-learn's MLP training does.",
         "",
     ]
     Path(args.output).write_text("\n".join(text))

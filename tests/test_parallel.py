@@ -126,3 +126,26 @@ def test_one_image_with_n_jobs_is_the_serial_result(small_model):
     np.testing.assert_array_equal(
         model.set_params(n_jobs=2).predict(grey)[0], expected[0]
     )
+
+
+def _fit_default(images):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return ColorizerPipeline(pixels_per_image=400, random_state=0).fit(images)
+
+
+def test_one_blas_thread_gives_the_model_of_process_workers(small_rgb_images):
+    # Worker processes (loky, Dask) have one BLAS thread each, and the default
+    # MLP's training depends on the BLAS thread count; the documented remedy
+    # (docs/scaling_out.md, Pattern 1) is one BLAS thread in the serial run.
+    from joblib import Parallel, delayed
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        serial = _fit_default(small_rgb_images)
+    with parallel_config(backend="loky"):
+        workers = Parallel(n_jobs=2)(
+            delayed(_fit_default)(small_rgb_images) for _ in range(2)
+        )
+    for model in workers:
+        _assert_same_model(serial, model)
