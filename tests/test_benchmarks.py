@@ -44,3 +44,29 @@ def test_quick_benchmarks_write_every_case(tmp_path):
     # The equality checks ran and the fast path was the one measured.
     assert "| fast path used | yes |" in text
     assert "| of those, off by more than 1/255 | 0 |" in text
+
+
+def test_quick_denormals_benchmark_writes_both_cases(tmp_path):
+    output = tmp_path / "DENORMALS.md"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.denormals",
+            "--quick",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    text = output.read_text()
+    assert "## MLP epochs" in text and "## Fitting the default pipeline" in text
+    assert "| subnormals flushed |" in text and "| IEEE (scikit-learn as is) |" in text
