@@ -38,7 +38,7 @@ def _training_images(quick):
     from somcolor.datasets import load_scene8, scene8_home
 
     if scene8_home() is not None:
-        images = [im for k, im in enumerate(load_scene8("opencountry").images) if k % 5]
+        images = load_scene8("opencountry", split="train").images
         label = "the 328 Open Country training images"
         return (images[:24], "24 of " + label) if quick else (images, label)
     if not quick:

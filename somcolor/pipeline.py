@@ -326,8 +326,9 @@ class ColorizerPipeline(BaseEstimator):
         zero in the calling thread (as TensorFlow does on CPUs): Adam's
         decaying moments reach them after a few epochs, and each operation
         on them costs tens of normal ones. Fitting the default pipeline on
-        the Open Country training images took 39 s instead of 58 s, with the
-        same epochs and validation score.
+        the Open Country training images takes about half the time, with the
+        same number of epochs and weights that differ only in the last bits
+        (``python -m benchmarks.denormals``, ``benchmarks/DENORMALS.md``).
         """
         images, _ = check_images(rgb_images, color=True, name="rgb_images")
         check_scalar(self.pixels_per_image, "pixels_per_image", Integral, min_val=1)
