@@ -14,22 +14,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_benchmarks_write_every_case(tmp_path):
-    pytest.importorskip("minisom")
-    output = tmp_path / "RESULTS.md"
+def _run_quick(module, output):
+    """Run ``python -m module --quick --output output`` from the repository."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
     )
     subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        [sys.executable, "-m", module, "--quick", "--output", str(output)],
         cwd=ROOT,
         env=env,
         check=True,
         capture_output=True,
         timeout=600,
     )
-    text = output.read_text()
+    return output.read_text()
+
+
+def test_quick_benchmarks_write_every_case(tmp_path):
+    pytest.importorskip("minisom")
+    text = _run_quick("benchmarks", tmp_path / "RESULTS.md")
     for heading in (
         "## BMU search",
         "## SOM training",
@@ -47,26 +51,6 @@ def test_quick_benchmarks_write_every_case(tmp_path):
 
 
 def test_quick_denormals_benchmark_writes_both_cases(tmp_path):
-    output = tmp_path / "DENORMALS.md"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.denormals",
-            "--quick",
-            "--output",
-            str(output),
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    text = output.read_text()
+    text = _run_quick("benchmarks.denormals", tmp_path / "DENORMALS.md")
     assert "## MLP epochs" in text and "## Fitting the default pipeline" in text
     assert "| subnormals flushed |" in text and "| IEEE (scikit-learn as is) |" in text
