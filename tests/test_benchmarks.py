@@ -54,3 +54,18 @@ def test_quick_denormals_benchmark_writes_both_cases(tmp_path):
     text = _run_quick("benchmarks.denormals", tmp_path / "DENORMALS.md")
     assert "## MLP epochs" in text and "## Fitting the default pipeline" in text
     assert "| subnormals flushed |" in text and "| IEEE (scikit-learn as is) |" in text
+
+
+def test_quick_scaling_benchmark_writes_every_case(tmp_path):
+    pytest.importorskip("distributed")
+    text = _run_quick("benchmarks.scaling", tmp_path / "SCALING.md")
+    for heading in (
+        "## Colorizing",
+        "## Overhead of one task",
+        "## Cluster start-up",
+        "## GridSearchCV",
+    ):
+        assert heading in text
+    # A one-thread cluster's grid search is run by joblib in this process,
+    # and the row says so.
+    assert "1 worker(s) (joblib ran it in this process)" in text
