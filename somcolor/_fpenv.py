@@ -84,9 +84,9 @@ def _set_mxcsr(value):  # pragma: no cover - compiled
 def flush_denormals() -> Iterator[bool]:
     """Context in which the calling thread flushes subnormal floats to zero.
 
-    Yields whether flushing is on: True on x86-64, False elsewhere (the
-    context then changes nothing). The thread's previous setting is restored
-    on exit, also on error.
+    Yields whether flushing is on: True on x86-64, False elsewhere or with
+    ``NUMBA_DISABLE_JIT=1`` (the context then changes nothing). The
+    thread's previous setting is restored on exit, also on error.
 
     Examples
     --------
@@ -100,7 +100,8 @@ def flush_denormals() -> Iterator[bool]:
     >>> float(tiny * np.float32(0.5)) > 0
     True
     """
-    if not mxcsr_supported():
+    if not mxcsr_supported() or numba.config.DISABLE_JIT:
+        # Without numba's compiler the intrinsics cannot run.
         yield False
         return
     previous = _get_mxcsr()

@@ -72,8 +72,12 @@ def test_threads_running_before_are_not_affected():
     assert seen[0] > 0
 
 
-def test_elsewhere_it_changes_nothing(monkeypatch):
-    monkeypatch.setattr(_fpenv, "mxcsr_supported", lambda: False)
+@pytest.mark.parametrize("where", ["not x86-64", "NUMBA_DISABLE_JIT"])
+def test_elsewhere_it_changes_nothing(monkeypatch, where):
+    if where == "not x86-64":
+        monkeypatch.setattr(_fpenv, "mxcsr_supported", lambda: False)
+    else:
+        monkeypatch.setattr(_fpenv.numba.config, "DISABLE_JIT", True)
     with flush_denormals() as on:
         assert not on
         assert _halved(np.float32) > 0
