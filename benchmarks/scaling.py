@@ -349,8 +349,9 @@ def main(argv=None):
         "",
         f"Backends with identical scores: {agreement}. The candidates are "
         "fitted in this process (BLAS threads = cores) or in worker processes "
-        "(one BLAS thread each, set by joblib and Dask); the patches and the "
-        "SOM do not depend on the threads, scikit-learn's MLP training does.",
+        "(cpu_count // n_jobs BLAS threads in loky's, one in Dask's); the "
+        "patches and the SOM do not depend on the threads, scikit-learn's MLP "
+        "training does.",
         "",
     ]
     Path(args.output).write_text("\n".join(text))

@@ -20,13 +20,13 @@ CPUs): without it, Adam's decaying moments and the weights of dead ReLU units
 turn subnormal after a few epochs and every epoch becomes about ten times
 slower (see ``somcolor/_fpenv.py``).
 
-Every fit is one task; ``--n-jobs 2`` runs two at once (each with one BLAS
-thread). With ``--results FILE`` each finished fit is appended to FILE (JSON
-lines) and fits already there are not run again, so a long run can be
-stopped and resumed, or spread over several machines and the files
-concatenated; ``--report`` only prints the table of what FILE holds. Fits
-are ordered split by split, so a run stopped early still holds whole
-splits.
+Every fit is one task with one BLAS thread (the MLP's results depend on the
+BLAS thread count); ``--n-jobs 2`` runs two at once. With ``--results FILE``
+each finished fit is appended to FILE (JSON lines) and fits already there are
+not run again, so a long run can be stopped and resumed; ``--report`` only
+prints the table of what FILE holds, with the number of splits behind each
+row. Fits are started split by split, so a run stopped early holds whole
+splits but for the last.
 
 Full run (hours on two cores; see docs/paper.md for the measured times)::
 
@@ -83,11 +83,11 @@ def dataset(images, n_per_image, random_state):
     return features, som.labels_, som
 
 
-def fit_one(X_train, y_train, X_test, y_test, layers, seed, max_iter, threads):
-    """Fit one MLP and return its train and test accuracy, epochs and time."""
+def fit_one(key, X_train, y_train, X_test, y_test, layers, seed, max_iter):
+    """Fit one MLP; return ``key`` and its train and test accuracy, epochs, time."""
     start = time.perf_counter()
     with (
-        threadpool_limits(threads),
+        threadpool_limits(1),
         flush_denormals(),
         ignore_warnings(category=ConvergenceWarning),
     ):
@@ -98,7 +98,7 @@ def fit_one(X_train, y_train, X_test, y_test, layers, seed, max_iter, threads):
             random_state=seed,
         ).fit(X_train, y_train)
         train, test = clf.score(X_train, y_train), clf.score(X_test, y_test)
-    return {
+    return key, {
         "train": train,
         "test": test,
         "epochs": clf.n_iter_,
@@ -111,13 +111,28 @@ def read_results(path, protocol):
     done = {}
     if path is None or not path.exists():
         return done
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
-        row = json.loads(line)
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # a line cut short by a killed run
+            print(f"{path}:{number}: not a whole JSON line, ignored")
+            continue
         if all(row.get(key) == value for key, value in protocol.items()):
             done[row["patch"], tuple(row["hidden"]), row["split"]] = row
     return done
+
+
+def append_line(path, line):
+    """Append ``line`` as one whole line, after any line left unfinished."""
+    with path.open("a+b") as file:
+        if file.tell() > 0:
+            file.seek(-1, 2)
+            if file.read(1) != b"\n":
+                file.write(b"\n")
+        file.write((line + "\n").encode())
+        file.flush()
 
 
 def report(done, patches, hidden, n_splits):
@@ -200,9 +215,9 @@ def main():
         if (p, layers, k) not in done
     ]
     features = {p: X.astype(args.dtype) for p, X in features.items()}
-    threads = 1 if args.n_jobs != 1 else None
     tasks = (
         delayed(fit_one)(
+            (p, layers, k),
             features[p][splits[k][0]],
             labels[splits[k][0]],
             features[p][splits[k][1]],
@@ -210,17 +225,15 @@ def main():
             layers,
             k,
             args.max_iter,
-            threads,
         )
         for p, layers, k in todo
     )
-    results = Parallel(n_jobs=args.n_jobs, return_as="generator")(tasks)
-    for (p, layers, k), result in zip(todo, results):
+    results = Parallel(n_jobs=args.n_jobs, return_as="generator_unordered")(tasks)
+    for (p, layers, k), result in results:
         row = {"patch": p, "hidden": list(layers), "split": k, **protocol, **result}
         done[p, layers, k] = row
         if args.results is not None:
-            with args.results.open("a") as file:
-                file.write(json.dumps(row) + "\n")
+            append_line(args.results, json.dumps(row))
         print(
             f"split {k}, {p}x{p}, {'+'.join(map(str, layers))}: train "
             f"{result['train']:.3f}, test {result['test']:.3f}, "

@@ -16,8 +16,8 @@ no switch for them, so :func:`flush_denormals` sets them through LLVM's
 and restores the register on exit. TensorFlow's CPU kernels run this way by
 default. The register is per thread: threads already running (BLAS's pool,
 started when NumPy loads it) keep their own, so the effect is complete with
-one BLAS thread (as in joblib's and Dask's workers) and partial otherwise;
-threads started inside the context inherit it (POSIX).
+one BLAS thread (as in Dask's workers) and partial otherwise; threads started
+inside the context inherit it (POSIX) and keep it after the context ends.
 """
 
 import contextlib
@@ -86,7 +86,9 @@ def flush_denormals() -> Iterator[bool]:
 
     Yields whether flushing is on: True on x86-64, False elsewhere or with
     ``NUMBA_DISABLE_JIT=1`` (the context then changes nothing). The
-    thread's previous setting is restored on exit, also on error.
+    thread's previous FTZ and DAZ bits are restored on exit, also on error;
+    the rest of the register (rounding, exception flags) is left as it is.
+    Threads started inside the context inherit the setting and keep it.
 
     Examples
     --------
@@ -104,9 +106,11 @@ def flush_denormals() -> Iterator[bool]:
         # Without numba's compiler the intrinsics cannot run.
         yield False
         return
-    previous = _get_mxcsr()
-    _set_mxcsr(np.uint32(previous | _FTZ | _DAZ))
+    bits = np.uint32(_FTZ | _DAZ)
+    previous = np.uint32(_get_mxcsr()) & bits
+    _set_mxcsr(np.uint32(_get_mxcsr() | bits))
     try:
         yield True
     finally:
-        _set_mxcsr(previous)
+        # Only the two bits: exception flags raised inside stay raised.
+        _set_mxcsr(np.uint32((_get_mxcsr() & ~bits) | previous))

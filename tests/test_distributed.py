@@ -1,7 +1,7 @@
 """On a real Dask cluster: tuning and colorizing give the serial results.
 
-Each test starts a ``distributed.LocalCluster`` of two worker processes and
-closes it. Skipped when ``somcolor[distributed]`` is not installed.
+Each test starts a ``distributed.LocalCluster`` (two worker processes unless
+said) and closes it. Skipped when ``somcolor[distributed]`` is not installed.
 """
 
 import os
@@ -201,3 +201,19 @@ def test_command_line_colorizes_on_the_cluster(cluster, small_model, tmp_path, c
     err = capsys.readouterr().err
     assert err.startswith("somcolor: error: --scheduler tcp://127.0.0.1:9")
     assert "Traceback" not in err
+
+
+def test_joblib_runs_a_one_thread_clusters_work_in_this_process():
+    # What docs/scaling_out.md and benchmarks/SCALING.md say of the one-worker
+    # grid search: joblib does not use a cluster that offers a single thread.
+    from joblib import Parallel, delayed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
+        parallel_config(backend="dask", client=client),
+    ):
+        pids = Parallel(n_jobs=-1)(delayed(os.getpid)() for _ in range(4))
+    assert set(pids) == {os.getpid()}

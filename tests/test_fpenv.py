@@ -54,6 +54,24 @@ def test_the_register_is_restored_on_error():
 
 
 @x86_only
+def test_nested_contexts_restore_the_outer_setting():
+    with flush_denormals():
+        with flush_denormals():
+            assert _halved(np.float32) == 0
+        assert _halved(np.float32) == 0  # still the outer context's
+    assert _halved(np.float32) > 0
+
+
+@x86_only
+def test_exception_flags_raised_inside_are_kept():
+    invalid = 0x0001  # MXCSR's "invalid operation" flag, set by 0/0
+    _fpenv._set_mxcsr(np.uint32(_fpenv._get_mxcsr() & ~invalid))
+    with flush_denormals(), np.errstate(invalid="ignore"):
+        np.divide(np.zeros(4), np.zeros(4))
+    assert _fpenv._get_mxcsr() & invalid
+
+
+@x86_only
 def test_threads_running_before_are_not_affected():
     # The register is per thread; a thread started inside the context would
     # inherit it (POSIX), one already running keeps its own.

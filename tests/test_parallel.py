@@ -135,15 +135,16 @@ def _fit_default(images):
 
 
 def test_one_blas_thread_gives_the_model_of_process_workers(small_rgb_images):
-    # Worker processes (loky, Dask) have one BLAS thread each, and the default
-    # MLP's training depends on the BLAS thread count; the documented remedy
-    # (docs/scaling_out.md, Pattern 1) is one BLAS thread in the serial run.
+    # Dask's workers have one BLAS thread each (loky's: cpu_count // n_jobs,
+    # or inner_max_num_threads), and the default MLP's training depends on the
+    # BLAS thread count; the documented remedy (docs/scaling_out.md, Pattern
+    # 1) is one BLAS thread in the serial run too.
     from joblib import Parallel, delayed
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
         serial = _fit_default(small_rgb_images)
-    with parallel_config(backend="loky"):
+    with parallel_config(backend="loky", inner_max_num_threads=1):
         workers = Parallel(n_jobs=2)(
             delayed(_fit_default)(small_rgb_images) for _ in range(2)
         )
