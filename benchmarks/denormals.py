@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .run import cpu_model, fmt, table, versions
+from .run import cpu_model, fmt, skimage_photos, table, versions
 
 HERE = Path(__file__).resolve().parent
 
@@ -45,14 +45,7 @@ def _training_images(quick):
         return (images[:24], "24 of " + label) if quick else (images, label)
     if not quick:
         raise SystemExit("The full benchmark needs the data: set SOMCOLOR_SCENE8.")
-    from skimage import data
-    from skimage.transform import resize
-
-    images = [
-        np.round(resize(im, (64, 64), anti_aliasing=True) * 255).astype(np.uint8)
-        for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())
-    ]
-    return images, "four scikit-image photographs (no SOMCOLOR_SCENE8)"
+    return skimage_photos(), "four scikit-image photographs (no SOMCOLOR_SCENE8)"
 
 
 def _patches(images, patch_size, n_samples, random_state=0):
@@ -74,25 +67,22 @@ def _patches(images, patch_size, n_samples, random_state=0):
 IEEE = "IEEE (scikit-learn as is)"
 
 
-def _flushed_label():
-    """The row name of the flushed runs: what flush_denormals really did."""
+def _arithmetics():
+    """(row name, context) of each arithmetic; the flushed row is named by
+    what flush_denormals really does here."""
     from somcolor._fpenv import flush_denormals
 
     with flush_denormals() as on:
-        return "subnormals flushed" if on else "flushing unavailable here (IEEE)"
+        flushed = "subnormals flushed" if on else "flushing unavailable here (IEEE)"
+    return ((IEEE, contextlib.nullcontext), (flushed, flush_denormals))
 
 
 def bench_epochs(X, y, hidden, n_epochs):
     from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
 
-    from somcolor._fpenv import flush_denormals
-
     runs = {}
-    for name, context in (
-        (IEEE, contextlib.nullcontext),
-        (_flushed_label(), flush_denormals),
-    ):
+    for name, context in _arithmetics():
         clf = MLPClassifier(hidden_layer_sizes=hidden, random_state=0)
         times = []
         with threadpool_limits(1), context():
@@ -112,7 +102,7 @@ def bench_pipeline_fit(images, repeat):
     from somcolor import ColorizerPipeline
     from somcolor._fpenv import flush_denormals
 
-    arithmetic = ((IEEE, contextlib.nullcontext), (_flushed_label(), flush_denormals))
+    arithmetic = _arithmetics()
     seconds, epochs, same = {}, {}, {}
     for blas, limit in (("one", 1), (f"default ({os.cpu_count()} cores)", None)):
         models = {}
@@ -211,7 +201,7 @@ def main(argv=None):
         ),
         "",
         f"Speed-up over the {n_epochs} epochs: "
-        f"{ieee[:n_epochs].sum() / flushed[:n_epochs].sum():.1f}x; over the last "
+        f"{ieee.sum() / flushed.sum():.1f}x; over the last "
         f"five: {np.median(ieee[late]) / np.median(flushed[late]):.1f}x.",
         "",
         "## Fitting the default pipeline",

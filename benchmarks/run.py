@@ -132,14 +132,18 @@ def opencountry_images(quick):
         raise SystemExit(
             "The full benchmark needs the eight-scene data: set SOMCOLOR_SCENE8."
         )
+    return skimage_photos(), "four skimage photographs (no SOMCOLOR_SCENE8)"
+
+
+def skimage_photos():
+    """Four scikit-image sample photographs as 64x64 uint8 RGB (no data set)."""
     from skimage import data
     from skimage.transform import resize
 
-    images = [
+    return [
         np.round(resize(im, (64, 64), anti_aliasing=True) * 255).astype(np.uint8)
         for im in (data.astronaut(), data.coffee(), data.chelsea(), data.rocket())
     ]
-    return images, "four skimage photographs (no SOMCOLOR_SCENE8)"
 
 
 def grey_photo(shape):

@@ -107,8 +107,9 @@ def flush_denormals() -> Iterator[bool]:
         yield False
         return
     bits = np.uint32(_FTZ | _DAZ)
-    previous = np.uint32(_get_mxcsr()) & bits
-    _set_mxcsr(np.uint32(_get_mxcsr() | bits))
+    current = np.uint32(_get_mxcsr())
+    previous = current & bits
+    _set_mxcsr(current | bits)
     try:
         yield True
     finally:
