@@ -28,13 +28,14 @@ prints the table of what FILE holds, with the number of splits behind each
 row. Fits are started split by split, so a run stopped early holds whole
 splits but for the last.
 
-Full run (hours on two cores; see docs/paper.md for the measured times)::
+Full run (measured: 4.7 hours of fitting, about 2.5 hours of wall time on
+two cores with ``--n-jobs 2``; see docs/paper.md)::
 
     SOMCOLOR_SCENE8=../shared/data/scene8 python examples/paper_table2.py \
         --n-jobs 2 --results table2.jsonl
 
-Reduced runs: ``--splits 2 --max-iter 50``; ``--quick`` (a couple of
-minutes: 3x3 and 5x5 patches, hidden 10 and 50+50, one split of 10,000 /
+Reduced runs: ``--splits 2 --max-iter 50``; ``--quick`` (about 15 s:
+3x3 and 5x5 patches, hidden 10 and 50+50, one split of 10,000 /
 1,000 samples, at most 30 epochs).
 """
 
