@@ -145,14 +145,22 @@ def _download_scene8(data_home):
         ) from exc
     data_home = Path(data_home)
     data_home.mkdir(parents=True, exist_ok=True)
-    pooch.retrieve(
-        SCENE8_URL,
-        known_hash=None if SCENE8_SHA256 is None else f"sha256:{SCENE8_SHA256}",
-        fname=_SCENE8_ARCHIVE,
-        path=data_home,
-        processor=pooch.Unzip(),
-        progressbar=False,
-    )
+    try:
+        pooch.retrieve(
+            SCENE8_URL,
+            known_hash=None if SCENE8_SHA256 is None else f"sha256:{SCENE8_SHA256}",
+            fname=_SCENE8_ARCHIVE,
+            path=data_home,
+            processor=pooch.Unzip(),
+            progressbar=False,
+        )
+    except OSError as exc:  # requests' errors are OSErrors too
+        raise ConnectionError(
+            f"Could not download the eight-scene data set from {SCENE8_URL} into "
+            f"{data_home} ({type(exc).__name__}). Without a network, set "
+            f"{SCENE8_ENV} (or pass data_home) to a folder that holds "
+            "'opencountry/' and the other category folders."
+        ) from exc
     home = scene8_home(data_home)
     if home is None:
         raise FileNotFoundError(
@@ -197,7 +205,8 @@ def load_scene8(category=None, data_home=None, split=None, *, download=True):
         None for every image, else that part of the fixed 80/20 split.
     download : bool, default=True
         Download the archive when no local copy is found; when False, raise
-        FileNotFoundError instead.
+        FileNotFoundError instead. A download that fails (no network) raises
+        ConnectionError, saying how to point somcolor at a local copy.
 
     Returns
     -------

@@ -98,6 +98,16 @@ def test_load_scene8_refuses_a_wrong_checksum(tmp_path, server, monkeypatch):
     assert datasets.scene8_home(tmp_path / "cache") is None
 
 
+def test_load_scene8_says_what_to_do_when_the_download_fails(tmp_path, monkeypatch):
+    monkeypatch.delenv(datasets.SCENE8_ENV, raising=False)
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    monkeypatch.setattr(datasets, "SCENE8_URL", "http://127.0.0.1:9/scene8.zip")
+    with pytest.raises(ConnectionError, match="SOMCOLOR_SCENE8") as info:
+        load_scene8("coast", data_home=tmp_path / "cache")
+    assert "127.0.0.1:9" in str(info.value)
+    assert datasets.scene8_home(tmp_path / "cache") is None
+
+
 def test_load_scene8_without_download(tmp_path, monkeypatch):
     monkeypatch.delenv(datasets.SCENE8_ENV, raising=False)
     with pytest.raises(FileNotFoundError, match="SOMCOLOR_SCENE8"):
