@@ -7,11 +7,13 @@ better), the colourfulness ratio (1 is right), the PSNR and the pixel
 accuracy, next to grey, the training mean chroma and the oracle
 (:func:`somcolor.metrics.evaluate`).
 
-Run every configuration (about an hour on two busy, shared cores)::
+Run every configuration (see docs/paper.md for each fit's time)::
 
     SOMCOLOR_SCENE8=../shared/data/scene8 python examples/colorize_better.py
 
-or some of the fits: ``--fits paper,rebalance``; ``--list`` names them.
+or some of the fits, separated by commas: ``--fits paper,rebalance``;
+``--list`` names them. ``--save-dir DIR`` pickles each fitted model into DIR
+(created if needed) as ``<fit>_<pixels per image>.pkl``.
 Each fit is evaluated with argmax and soft decoding (the paper's fit also
 with other temperatures): decoding acts at predict time only.
 """
@@ -43,7 +45,7 @@ FITS = {
     "SOM 25": {"quantizer": SOMQuantizer(5, 5)},
     "SOM 100": {"quantizer": SOMQuantizer(10, 10)},
     "hidden 200+200": {"classifier": mlp((200, 200))},
-    "position+context 4, hidden 200+200": {
+    "position+context 4 + hidden 200+200": {
         "position_features": True,
         "context": 4,
         "classifier": mlp((200, 200)),
@@ -78,6 +80,11 @@ def main():
             print(f"{name}: {params}")
         return
     names = [n.strip() for n in args.fits.split(",")]
+    unknown = [n for n in names if n not in FITS]
+    if unknown:
+        parser.error(f"--fits: unknown fit(s) {unknown}; --list names them")
+    if args.save_dir:
+        os.makedirs(args.save_dir, exist_ok=True)
     train = load_scene8(args.category, split="train").images
     test = load_scene8(args.category, split="test").images
     print(

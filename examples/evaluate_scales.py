@@ -14,6 +14,12 @@ interpolation, and reports the mean CIEDE2000 and colourfulness ratio of:
 Run (a few minutes)::
 
     SOMCOLOR_SCENE8=../shared/data/scene8 python examples/evaluate_scales.py --best
+
+``--model FILE`` evaluates a pickled fitted model instead of fitting one
+(for example one saved by ``examples/colorize_better.py --save-dir``);
+``--decoding`` and ``--temperature`` override the decoding, which acts at
+predict time only: ``--model paper_2500.pkl --decoding soft --temperature
+0.2`` gives the paper's fit decoded softly.
 """
 
 import argparse
@@ -38,11 +44,23 @@ def main():
     parser.add_argument(
         "--model", help="a pickled fitted model to use instead of fitting one"
     )
+    parser.add_argument(
+        "--decoding",
+        choices=["argmax", "soft"],
+        help="override the decoding (default: the configuration's own)",
+    )
+    parser.add_argument(
+        "--temperature", type=float, help="override the soft-decoding temperature"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     train = load_scene8(args.category, split="train").images
     test = load_scene8(args.category, split="test").images
-    params = BEST if args.best else {}
+    params = dict(BEST) if args.best else {}
+    if args.decoding is not None:
+        params["decoding"] = args.decoding
+    if args.temperature is not None:
+        params["temperature"] = args.temperature
     if args.model:
         with open(args.model, "rb") as f:
             model = pickle.load(f).set_params(**params)
