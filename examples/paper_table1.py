@@ -9,7 +9,8 @@ distance from each pixel to its unit) and topographic error of each.
 
 The paper's figures (variance-normalised): 0.62, 0.46, 0.20, 0.10.
 
-Run (about 1 minute; ``--quick`` draws 500 pixels per image)::
+Run (15 s on an idle two-core machine; ``--quick`` draws 500 pixels per
+image)::
 
     SOMCOLOR_SCENE8=../shared/data/scene8 python examples/paper_table1.py
 """
