@@ -214,7 +214,8 @@ def cli(ctx, quiet):
     "--rebalance",
     default=None,
     type=click.FloatRange(min=0, max=1, min_open=True),
-    help="Weight rare colours up in training (0..1, Zhang et al. use 0.5).",
+    help="Weight rare colours up in training: in (0, 1], smaller favours rare "
+    "colours more, 1 is no rebalancing (Zhang et al. use 0.5).",
 )
 @click.option(
     "--position-features/--no-position-features",

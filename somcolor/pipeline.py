@@ -141,9 +141,11 @@ class ColorizerPipeline(BaseEstimator):
         is weighted (``sample_weight``) by ``1 / ((1 - rebalance) p + rebalance
         / K)``, with ``p`` the class prior smoothed over the codebook colours
         (Gaussian, 5 units of U, V) and K the number of colours, scaled so
-        the mean weight is 1. 1 weights every class equally; Zhang et al.
-        use 0.5. None: no weights (the paper). The classifier must accept
-        ``sample_weight``.
+        the mean weight is 1. The smaller the value, the more rare colours
+        weigh: near 0 the weights are the inverse of the smoothed prior,
+        and 1 gives every patch the same weight (no rebalancing). Zhang et
+        al. use 0.5. None: no weights (the paper). The classifier must
+        accept ``sample_weight``.
     position_features : bool, default=False
         Append the pixel's row and column, scaled to [0, 1], to its patch
         (the paper's future work).

@@ -270,3 +270,21 @@ def test_predict_time_options_are_checked_at_predict(fitted, small_rgb_images):
     model.__dict__.update({k: v for k, v in fitted.__dict__.items() if k[-1] == "_"})
     with pytest.raises(ValueError, match="decoding"):
         model.predict(to_grey(small_rgb_images[:1]))
+
+
+def test_rebalance_predicts_rare_colours_more_often(small_rgb_images):
+    base = ColorizerPipeline(pixels_per_image=300, random_state=0, **FAST)
+    grey = to_grey(small_rgb_images)
+
+    def shares(model):
+        labels = np.concatenate([m.ravel() for m in model.predict_labels(grey)])
+        return np.bincount(labels, minlength=len(model.codebook_)) / labels.size
+
+    plain = shares(clone(base).fit(small_rgb_images))
+    # Zhang et al.'s mix: the commonest predicted colour loses ground.
+    mixed = shares(clone(base).set_params(rebalance=0.5).fit(small_rgb_images))
+    assert mixed.max() < plain.max() - 0.05
+    # rebalance=1 is the uniform end of the mix: every patch weighs 1, as
+    # without rebalancing.
+    uniform = shares(clone(base).set_params(rebalance=1.0).fit(small_rgb_images))
+    np.testing.assert_allclose(uniform, plain)
