@@ -11,6 +11,7 @@ archive.
 """
 
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,8 @@ def _download_scene8(data_home):
         ) from exc
     data_home = Path(data_home)
     data_home.mkdir(parents=True, exist_ok=True)
+    import requests  # pooch's HTTP client
+
     try:
         pooch.retrieve(
             SCENE8_URL,
@@ -154,12 +157,20 @@ def _download_scene8(data_home):
             processor=pooch.Unzip(),
             progressbar=False,
         )
-    except OSError as exc:  # requests' errors are OSErrors too
+    except requests.RequestException as exc:
         raise ConnectionError(
             f"Could not download the eight-scene data set from {SCENE8_URL} into "
-            f"{data_home} ({type(exc).__name__}). Without a network, set "
-            f"{SCENE8_ENV} (or pass data_home) to a folder that holds "
-            "'opencountry/' and the other category folders."
+            f"{data_home}: {exc}. Without a network, pass data_home or set "
+            f"{SCENE8_ENV} (now {os.environ.get(SCENE8_ENV)!r}) to a folder that "
+            "holds 'opencountry/' and the other category folders."
+        ) from exc
+    except zipfile.BadZipFile as exc:
+        # A damaged download would otherwise stay cached and fail every call.
+        (data_home / _SCENE8_ARCHIVE).unlink(missing_ok=True)
+        raise OSError(
+            f"The archive downloaded from {SCENE8_URL} into {data_home} is not a "
+            f"whole zip file ({exc}); it was deleted, call again to download it "
+            "anew."
         ) from exc
     home = scene8_home(data_home)
     if home is None:
@@ -205,14 +216,28 @@ def load_scene8(category=None, data_home=None, split=None, *, download=True):
         None for every image, else that part of the fixed 80/20 split.
     download : bool, default=True
         Download the archive when no local copy is found; when False, raise
-        FileNotFoundError instead. A download that fails (no network) raises
-        ConnectionError, saying how to point somcolor at a local copy.
+        FileNotFoundError instead.
 
     Returns
     -------
     data : sklearn.utils.Bunch
         ``images`` (list of uint8 RGB arrays), ``filenames`` and
         ``categories`` (the category of each image).
+
+    Raises
+    ------
+    FileNotFoundError
+        No local copy and ``download=False``, or the downloaded archive
+        holds no eight-scene images.
+    ConnectionError
+        The download failed (no network, HTTP error); the message says how
+        to point somcolor at a local copy.
+    OSError
+        The downloaded archive is not a whole zip file (it is deleted, so
+        that the next call downloads it again).
+    ValueError
+        An unknown ``category`` or ``split``, or an archive whose SHA-256
+        is not :data:`SCENE8_SHA256`.
 
     Examples
     --------

@@ -8,6 +8,7 @@ archive (one flat folder of ``<category>_<name>.jpg``).
 import functools
 import hashlib
 import http.server
+import socket
 import threading
 import zipfile
 
@@ -98,14 +99,42 @@ def test_load_scene8_refuses_a_wrong_checksum(tmp_path, server, monkeypatch):
     assert datasets.scene8_home(tmp_path / "cache") is None
 
 
+def _no_proxy(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+
+
 def test_load_scene8_says_what_to_do_when_the_download_fails(tmp_path, monkeypatch):
     monkeypatch.delenv(datasets.SCENE8_ENV, raising=False)
-    # Port 9 (discard) on loopback: nothing listens, the connection is refused.
-    monkeypatch.setattr(datasets, "SCENE8_URL", "http://127.0.0.1:9/scene8.zip")
-    with pytest.raises(ConnectionError, match="SOMCOLOR_SCENE8") as info:
-        load_scene8("coast", data_home=tmp_path / "cache")
-    assert "127.0.0.1:9" in str(info.value)
+    _no_proxy(monkeypatch)
+    # A loopback port bound but not listening: the connection is refused.
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/scene8.zip"
+        monkeypatch.setattr(datasets, "SCENE8_URL", url)
+        with pytest.raises(ConnectionError, match="SOMCOLOR_SCENE8") as info:
+            load_scene8("coast", data_home=tmp_path / "cache")
+    assert url in str(info.value)
     assert datasets.scene8_home(tmp_path / "cache") is None
+
+
+def test_load_scene8_deletes_a_damaged_archive(tmp_path, archive, server, monkeypatch):
+    monkeypatch.delenv(datasets.SCENE8_ENV, raising=False)
+    _no_proxy(monkeypatch)
+    damaged = archive.parent / "damaged.zip"
+    damaged.write_bytes(archive.read_bytes()[:1000])  # a download cut short
+    monkeypatch.setattr(
+        datasets, "SCENE8_URL", server.replace(archive.name, damaged.name)
+    )
+    monkeypatch.setattr(datasets, "SCENE8_SHA256", None)
+    home = tmp_path / "cache"
+    with pytest.raises(OSError, match="not a whole zip file"):
+        load_scene8("coast", data_home=home)
+    assert not list(home.glob("*.zip"))  # deleted: the next call downloads again
+    # With the whole archive served, the next call works.
+    monkeypatch.setattr(datasets, "SCENE8_URL", server)
+    assert len(load_scene8("coast", data_home=home).images) == 5
 
 
 def test_load_scene8_without_download(tmp_path, monkeypatch):
