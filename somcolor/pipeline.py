@@ -143,9 +143,9 @@ class ColorizerPipeline(BaseEstimator):
         (Gaussian, 5 units of U, V) and K the number of colours, scaled so
         the mean weight is 1. The smaller the value, the more rare colours
         weigh: near 0 the weights are the inverse of the smoothed prior,
-        and 1 gives every patch the same weight (no rebalancing). Zhang et
-        al. use 0.5. None: no weights (the paper). The classifier must
-        accept ``sample_weight``.
+        and 1 gives every patch the same weight, so it is the same as None
+        (no weights are passed). Zhang et al. use 0.5. None: no weights (the
+        paper). The classifier must accept ``sample_weight``.
     position_features : bool, default=False
         Append the pixel's row and column, scaled to [0, 1], to its patch
         (the paper's future work).
@@ -392,7 +392,8 @@ class ColorizerPipeline(BaseEstimator):
                 "colours to learn from."
             )
         fit_params = {}
-        if self.rebalance is not None:
+        # rebalance=1 is the uniform end of the mix: equal weights, none passed.
+        if self.rebalance is not None and self.rebalance < 1:
             fit_params["sample_weight"] = _features.rebalance_weights(
                 labels, np.asarray(quantizer.codebook_, np.float64), self.rebalance
             )

@@ -272,7 +272,7 @@ def test_predict_time_options_are_checked_at_predict(fitted, small_rgb_images):
         model.predict(to_grey(small_rgb_images[:1]))
 
 
-def test_rebalance_predicts_rare_colours_more_often(small_rgb_images):
+def test_rebalance_predicts_the_commonest_colour_less_often(small_rgb_images):
     base = ColorizerPipeline(pixels_per_image=300, random_state=0, **FAST)
     grey = to_grey(small_rgb_images)
 
@@ -281,10 +281,19 @@ def test_rebalance_predicts_rare_colours_more_often(small_rgb_images):
         return np.bincount(labels, minlength=len(model.codebook_)) / labels.size
 
     plain = shares(clone(base).fit(small_rgb_images))
-    # Zhang et al.'s mix: the commonest predicted colour loses ground.
+    # Zhang et al.'s mix: the commonest predicted colour loses ground to the
+    # others.
     mixed = shares(clone(base).set_params(rebalance=0.5).fit(small_rgb_images))
     assert mixed.max() < plain.max() - 0.05
-    # rebalance=1 is the uniform end of the mix: every patch weighs 1, as
-    # without rebalancing.
-    uniform = shares(clone(base).set_params(rebalance=1.0).fit(small_rgb_images))
-    np.testing.assert_allclose(uniform, plain)
+
+
+def test_rebalance_one_is_no_rebalancing(small_rgb_images):
+    labels = np.repeat(np.arange(4), [50, 30, 15, 5])
+    codebook = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    # The uniform end of the mix: every sample weighs the same.
+    np.testing.assert_allclose(rebalance_weights(labels, codebook, 1.0), 1.0)
+    clf = _RecordingMLP((10,), max_iter=5, random_state=0)
+    model = ColorizerPipeline(
+        classifier=clf, pixels_per_image=200, random_state=0, rebalance=1.0
+    ).fit(small_rgb_images)
+    assert model.classifier_.seen_sample_weight_ is None
