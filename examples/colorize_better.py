@@ -13,7 +13,8 @@ Run every configuration (see docs/paper.md for each fit's time)::
 
 or some of the fits, separated by commas: ``--fits paper,rebalance``;
 ``--list`` names them. ``--save-dir DIR`` pickles each fitted model into DIR
-(created if needed) as ``<fit>_<pixels per image>.pkl``.
+(created if needed) as ``<fit>_<pixels per image>.pkl``, spaces in the
+fit's name written as underscores (``position+context_4_2500.pkl``).
 Each fit is evaluated with argmax and soft decoding (the paper's fit also
 with other temperatures): decoding acts at predict time only.
 """
@@ -57,12 +58,11 @@ DECODINGS = {
     "soft T=0.38": {"decoding": "soft", "temperature": 0.38},
 }
 PAPER_DECODINGS = {
-    **DECODINGS,
-    "soft T=0.1": {"decoding": "soft", "temperature": 0.1},
-    "soft T=0.2": {"decoding": "soft", "temperature": 0.2},
-    "soft T=0.3": {"decoding": "soft", "temperature": 0.3},
-    "soft T=0.6": {"decoding": "soft", "temperature": 0.6},
-    "soft T=1": {"decoding": "soft", "temperature": 1.0},
+    "argmax": {"decoding": "argmax"},
+    **{
+        f"soft T={t:g}": {"decoding": "soft", "temperature": t}
+        for t in (0.1, 0.2, 0.3, 0.38, 0.6, 1.0)
+    },
 }
 
 

@@ -7,7 +7,7 @@ held-out 20%, the mean CIEDE2000 and colourfulness ratio with argmax and
 with soft decoding at T = 0.2 and T = 0.38 (decoding needs no refit), next
 to grey, the training mean chroma and the oracle.
 
-Run (up to a minute per category on an idle two-core machine; "natural" has four
+Run (about a minute per category on an idle two-core machine; "natural" has four
 times the images, so pass ``--pixels-per-image 625`` to keep the same
 number of training patches)::
 

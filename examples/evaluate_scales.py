@@ -35,6 +35,14 @@ from somcolor.datasets import load_scene8
 from somcolor.metrics import colourfulness_ratio, grey_reference, mean_ciede2000
 
 
+def positive_float(text):
+    """An argparse type: a float above 0."""
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--category", default="opencountry")
@@ -50,12 +58,12 @@ def main():
         help="override the decoding (default: the configuration's own)",
     )
     parser.add_argument(
-        "--temperature", type=float, help="override the soft-decoding temperature"
+        "--temperature",
+        type=positive_float,
+        help="override the soft-decoding temperature (needs soft decoding)",
     )
     args = parser.parse_args()
     start = time.perf_counter()
-    train = load_scene8(args.category, split="train").images
-    test = load_scene8(args.category, split="test").images
     params = dict(BEST) if args.best else {}
     if args.decoding is not None:
         params["decoding"] = args.decoding
@@ -67,9 +75,17 @@ def main():
         source = f"loaded from {args.model}"
     else:
         model = ColorizerPipeline(random_state=args.random_state, **params)
-        model.fit(train)
+        model.fit(load_scene8(args.category, split="train").images)
         source = f"fitted in {time.perf_counter() - start:.0f} s"
-    print(f"{args.category}, configuration {params or 'paper'}: {source}")
+    if args.temperature is not None and model.decoding != "soft":
+        parser.error("--temperature acts on soft decoding only: add --decoding soft")
+    test = load_scene8(args.category, split="test").images
+    shown = {
+        key: value
+        for key, value in model.get_params(deep=False).items()
+        if key in ("decoding", "temperature", "position_features", "context")
+    }
+    print(f"{args.category}, {shown}: {source}")
     print("| scale | size | predict_scale='input' | predict_scale='training' | grey |")
     print("|---|---|---|---|---|")
     for scale in (int(s) for s in args.scales.split(",")):
