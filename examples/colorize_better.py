@@ -52,18 +52,21 @@ FITS = {
         "classifier": mlp((200, 200)),
     },
 }
-DECODINGS = {
-    "argmax": {"decoding": "argmax"},
-    "soft T=0.2": {"decoding": "soft", "temperature": 0.2},
-    "soft T=0.38": {"decoding": "soft", "temperature": 0.38},
-}
-PAPER_DECODINGS = {
-    "argmax": {"decoding": "argmax"},
-    **{
-        f"soft T={t:g}": {"decoding": "soft", "temperature": t}
-        for t in (0.1, 0.2, 0.3, 0.38, 0.6, 1.0)
-    },
-}
+
+
+def decodings(temperatures):
+    """Argmax and soft decoding at each of ``temperatures``, by row name."""
+    return {
+        "argmax": {"decoding": "argmax"},
+        **{
+            f"soft T={t:g}": {"decoding": "soft", "temperature": t}
+            for t in temperatures
+        },
+    }
+
+
+DECODINGS = decodings((0.2, 0.38))
+PAPER_DECODINGS = decodings((0.1, 0.2, 0.3, 0.38, 0.6, 1.0))
 
 
 def main():

@@ -72,13 +72,15 @@ def main():
     if args.model:
         with open(args.model, "rb") as f:
             model = pickle.load(f).set_params(**params)
-        source = f"loaded from {args.model}"
     else:
         model = ColorizerPipeline(random_state=args.random_state, **params)
-        model.fit(load_scene8(args.category, split="train").images)
-        source = f"fitted in {time.perf_counter() - start:.0f} s"
     if args.temperature is not None and model.decoding != "soft":
         parser.error("--temperature acts on soft decoding only: add --decoding soft")
+    if args.model:
+        source = f"loaded from {args.model}"
+    else:
+        model.fit(load_scene8(args.category, split="train").images)
+        source = f"fitted in {time.perf_counter() - start:.0f} s"
     test = load_scene8(args.category, split="test").images
     shown = {
         key: value

@@ -1,9 +1,15 @@
-"""Shared fixtures: small images, and the eight-scene data when available.
+"""Shared fixtures: small images, the eight-scene data when available, and
+running the repository's scripts from a terminal.
 
 The eight-scene data set is found through the ``SOMCOLOR_SCENE8``
 environment variable (the folder holding ``opencountry/`` etc.). Tests that
 need it are skipped, with the reason, when it is not set or not there.
 """
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +17,34 @@ from skimage import data as skdata
 from skimage.transform import resize
 
 from somcolor.datasets import SCENE8_ENV, load_scene8, scene8_home
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def run_from_repository():
+    """``run(*args, env=None)``: ``python *args`` from the repository root.
+
+    As a user runs the benchmarks and examples from a checkout: the root is
+    on ``PYTHONPATH``; ``env`` adds variables. Returns the
+    ``subprocess.CompletedProcess`` (text output captured).
+    """
+
+    def run(*args, env=None):
+        env = {**os.environ, **(env or {})}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(REPOSITORY)] + [p for p in [env.get("PYTHONPATH")] if p]
+        )
+        return subprocess.run(
+            [sys.executable, *map(str, args)],
+            cwd=REPOSITORY,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +65,12 @@ def _scene8_or_skip():
             f"eight-scene data not found: set {SCENE8_ENV} to the folder holding "
             "opencountry/ (in CI: ../shared/data/scene8)"
         )
+
+
+@pytest.fixture(scope="session")
+def scene8_data():
+    """Skip the test, with the reason, when the eight-scene data are missing."""
+    _scene8_or_skip()
 
 
 @pytest.fixture(scope="session")

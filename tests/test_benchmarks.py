@@ -4,36 +4,25 @@ Asserts nothing about speed (see DESIGN.md, section 4): only that the
 scripts still work, so that they cannot rot.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+
+@pytest.fixture
+def run_quick(run_from_repository):
+    """``run_quick(module, output)``: run ``python -m module --quick --output
+    output``; return what it wrote."""
+
+    def run(module, output):
+        completed = run_from_repository("-m", module, "--quick", "--output", output)
+        assert completed.returncode == 0, completed.stderr
+        return output.read_text()
+
+    return run
 
 
-def _run_quick(module, output):
-    """Run ``python -m module --quick --output output`` from the repository."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
-    )
-    subprocess.run(
-        [sys.executable, "-m", module, "--quick", "--output", str(output)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return output.read_text()
-
-
-def test_quick_benchmarks_write_every_case(tmp_path):
+def test_quick_benchmarks_write_every_case(tmp_path, run_quick):
     pytest.importorskip("minisom")
-    text = _run_quick("benchmarks", tmp_path / "RESULTS.md")
+    text = run_quick("benchmarks", tmp_path / "RESULTS.md")
     for heading in (
         "## BMU search",
         "## SOM training",
@@ -50,15 +39,15 @@ def test_quick_benchmarks_write_every_case(tmp_path):
     assert "| of those, off by more than 1/255 | 0 |" in text
 
 
-def test_quick_denormals_benchmark_writes_both_cases(tmp_path):
-    text = _run_quick("benchmarks.denormals", tmp_path / "DENORMALS.md")
+def test_quick_denormals_benchmark_writes_both_cases(tmp_path, run_quick):
+    text = run_quick("benchmarks.denormals", tmp_path / "DENORMALS.md")
     assert "## MLP epochs" in text and "## Fitting the default pipeline" in text
     assert "| subnormals flushed |" in text and "| IEEE (scikit-learn as is) |" in text
 
 
-def test_quick_scaling_benchmark_writes_every_case(tmp_path):
+def test_quick_scaling_benchmark_writes_every_case(tmp_path, run_quick):
     pytest.importorskip("distributed")
-    text = _run_quick("benchmarks.scaling", tmp_path / "SCALING.md")
+    text = run_quick("benchmarks.scaling", tmp_path / "SCALING.md")
     for heading in (
         "## Colorizing",
         "## Overhead of one task",

@@ -10,56 +10,32 @@ refusals of bad arguments need no data.
 """
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from skimage import io as skio
 
-from somcolor.datasets import SCENE8_ENV, scene8_home
-
-ROOT = Path(__file__).resolve().parents[1]
-
-_skip_without_data = pytest.mark.skipif(
-    scene8_home() is None,
-    reason=f"eight-scene data not found: set {SCENE8_ENV} "
-    "(in CI: ../shared/data/scene8)",
-)
-
 
 def needs_scene8(test):
-    """Mark ``test`` as needing the eight-scene data; skip it without them."""
-    return pytest.mark.scene8(_skip_without_data(test))
+    """Mark ``test`` as needing the eight-scene data (skipped without them)."""
+    return pytest.mark.scene8(pytest.mark.usefixtures("scene8_data")(test))
 
 
-def _run_example(name, *args, expect_success=True, env=None):
-    """Run ``python examples/name args`` from the repository.
+@pytest.fixture
+def example(run_from_repository):
+    """``example(name, *args)``: run ``python examples/name args``.
 
-    Returns the ``subprocess.CompletedProcess``; a failing run fails the
-    test with the script's error output.
+    Returns the ``subprocess.CompletedProcess``; unless
+    ``expect_success=False``, a failing run fails the test with the script's
+    error output.
     """
-    env = {**os.environ, **(env or {})}
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p]
-    )
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name), *map(str, args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if expect_success:
-        assert completed.returncode == 0, completed.stderr
-    return completed
 
+    def run(name, *args, expect_success=True, env=None):
+        completed = run_from_repository(f"examples/{name}", *args, env=env)
+        if expect_success:
+            assert completed.returncode == 0, completed.stderr
+        return completed
 
-def _stdout(name, *args):
-    """The standard output of a successful run of ``examples/name``."""
-    return _run_example(name, *args).stdout
+    return run
 
 
 def _table_rows(text):
@@ -75,8 +51,8 @@ def _table_rows(text):
 
 
 @needs_scene8
-def test_paper_table1_quick_prints_every_som_size():
-    rows = _table_rows(_stdout("paper_table1.py", "--quick"))
+def test_paper_table1_quick_prints_every_som_size(example):
+    rows = _table_rows(example("paper_table1.py", "--quick").stdout)
     assert [row[0] for row in rows] == ["9", "25", "100", "400"]
     # More units quantize more finely, on raw and on normalised (U, V).
     for column in (2, 3):
@@ -85,9 +61,9 @@ def test_paper_table1_quick_prints_every_som_size():
 
 
 @needs_scene8
-def test_paper_table2_results_file_resumes(tmp_path):
+def test_paper_table2_results_file_resumes(tmp_path, example):
     results = tmp_path / "table2.jsonl"
-    _stdout("paper_table2.py", "--quick", "--results", results)
+    example("paper_table2.py", "--quick", "--results", results)
     lines = results.read_text().splitlines()
     rows = [json.loads(line) for line in lines]
     # --quick: 3x3 and 5x5 patches x hidden 10 and 50+50, one split.
@@ -108,7 +84,7 @@ def test_paper_table2_results_file_resumes(tmp_path):
     # and gets the same result (one BLAS thread, seeded by the split).
     dropped = rows[-1]
     results.write_text("\n".join(lines[:-1]) + '\n{"patch": 3, "hidd')
-    out = _stdout("paper_table2.py", "--quick", "--results", results)
+    out = example("paper_table2.py", "--quick", "--results", results).stdout
     assert "not a whole JSON line, ignored" in out
     assert "3 fits already in" in out
     fitted = [line for line in out.splitlines() if line.startswith("split ")]
@@ -120,7 +96,9 @@ def test_paper_table2_results_file_resumes(tmp_path):
     for key in ("patch", "hidden", "split", "train", "test", "epochs"):
         assert resumed[0][key] == dropped[key]
 
-    report = _stdout("paper_table2.py", "--quick", "--results", results, "--report")
+    report = example(
+        "paper_table2.py", "--quick", "--results", results, "--report"
+    ).stdout
     table = _table_rows(report)
     assert [row[:3] for row in table] == [
         ["3x3", "10", "1"],
@@ -133,17 +111,12 @@ def test_paper_table2_results_file_resumes(tmp_path):
 
 
 @needs_scene8
-def test_colorize_better_saves_models_that_evaluate_scales_loads(tmp_path):
+def test_colorize_better_saves_models_that_evaluate_scales_loads(tmp_path, example):
     save_dir = tmp_path / "new" / "models"  # created by the script
-    out = _stdout(
+    out = example(
         "colorize_better.py",
-        "--fits",
-        "paper",
-        "--pixels-per-image",
-        20,
-        "--save-dir",
-        save_dir,
-    )
+        *("--fits", "paper", "--pixels-per-image", 20, "--save-dir", save_dir),
+    ).stdout
     rows = _table_rows(out)
     # The paper's fit with argmax and six temperatures of soft decoding.
     assert [row[:2] for row in rows] == [
@@ -155,17 +128,11 @@ def test_colorize_better_saves_models_that_evaluate_scales_loads(tmp_path):
     model = save_dir / "paper_20.pkl"
     assert model.is_file()
 
-    out = _stdout(
+    out = example(
         "evaluate_scales.py",
-        "--model",
-        model,
-        "--scales",
-        "1,2",
-        "--decoding",
-        "soft",
-        "--temperature",
-        0.2,
-    )
+        *("--model", model, "--scales", "1,2"),
+        *("--decoding", "soft", "--temperature", 0.2),
+    ).stdout
     assert "'decoding': 'soft'" in out and "'temperature': 0.2" in out
     rows = _table_rows(out)
     assert [row[:2] for row in rows] == [["1x", "64x64"], ["2x", "128x128"]]
@@ -174,7 +141,7 @@ def test_colorize_better_saves_models_that_evaluate_scales_loads(tmp_path):
 
     pytest.importorskip("matplotlib")
     figure = tmp_path / "figure10.png"
-    completed = _run_example(
+    completed = example(
         "paper_figure10.py",
         *("--model", model, "--images", "0,1", "--output", figure),
         env={"MPLCONFIGDIR": str(tmp_path / "mpl")},  # no user matplotlibrc
@@ -187,17 +154,17 @@ def test_colorize_better_saves_models_that_evaluate_scales_loads(tmp_path):
     assert pixels[..., :3].std() > 10  # drawn, not blank
 
 
-def test_colorize_better_refuses_an_unknown_fit():
+def test_colorize_better_refuses_an_unknown_fit(example):
     # Checked before any data is read: runs without the data set.
-    completed = _run_example(
+    completed = example(
         "colorize_better.py", "--fits", "paper,bogus", expect_success=False
     )
     assert completed.returncode == 2
     assert "unknown fit(s) ['bogus']" in completed.stderr
 
 
-def test_evaluate_scales_refuses_a_temperature_not_above_zero():
-    completed = _run_example(
+def test_evaluate_scales_refuses_a_temperature_not_above_zero(example):
+    completed = example(
         "evaluate_scales.py", "--temperature", "0", expect_success=False
     )
     assert completed.returncode == 2
