@@ -7,9 +7,10 @@ CIEDE2000 whose colourfulness ratio stays within 0.8-1.2, measured by
 (keeps the quality at 2x and 4x, ``examples/evaluate_scales.py``).
 """
 
+from somcolor import PatchExtractor
+
 BEST = {
-    "position_features": True,
-    "context": 4,
+    "extractor": PatchExtractor(3, context=4, position=True),
     "decoding": "soft",
     "temperature": 0.38,
     "predict_scale": "training",

@@ -24,7 +24,7 @@ import os
 import pickle
 import time
 
-from somcolor import ColorizerPipeline, SOMQuantizer
+from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer
 from somcolor.datasets import load_scene8
 from somcolor.metrics import evaluate
 
@@ -39,16 +39,15 @@ def mlp(hidden):
 # DECODINGS (decoding acts at predict time only, so it needs no refit).
 FITS = {
     "paper": {},
-    "position+context 4": {"position_features": True, "context": 4},
+    "position+context 4": {"extractor": PatchExtractor(3, position=True, context=4)},
     "rebalance": {"rebalance": 0.5},
-    "context 4": {"context": 4},
-    "position": {"position_features": True},
+    "context 4": {"extractor": PatchExtractor(3, context=4)},
+    "position": {"extractor": PatchExtractor(3, position=True)},
     "SOM 25": {"quantizer": SOMQuantizer(5, 5)},
     "SOM 100": {"quantizer": SOMQuantizer(10, 10)},
     "hidden 200+200": {"classifier": mlp((200, 200))},
     "position+context 4 + hidden 200+200": {
-        "position_features": True,
-        "context": 4,
+        "extractor": PatchExtractor(3, position=True, context=4),
         "classifier": mlp((200, 200)),
     },
 }

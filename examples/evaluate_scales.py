@@ -85,7 +85,7 @@ def main():
     shown = {
         key: value
         for key, value in model.get_params(deep=False).items()
-        if key in ("decoding", "temperature", "position_features", "context")
+        if key in ("decoding", "temperature", "extractor")
     }
     print(f"{args.category}, {shown}: {source}")
     print("| scale | size | predict_scale='input' | predict_scale='training' | grey |")

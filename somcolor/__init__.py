@@ -3,6 +3,10 @@
 The method of Richart, Visca and Baliosian, "Image Colorization with Neural
 Networks" (WVC 2017), as scikit-learn compatible estimators.
 
+The public names are imported on first use (PEP 562), so that ``import
+somcolor`` and ``somcolor --help`` do not pay for scikit-learn,
+scikit-image, SciPy and numba until they are needed.
+
 Examples
 --------
 >>> import somcolor
@@ -10,23 +14,35 @@ Examples
 ['ColorizeSummary', 'ColorizerPipeline', 'PatchExtractor', 'SOMQuantizer']
 """
 
+import importlib
+
 __version__ = "0.1.0"
 
-from .batch import ColorizeSummary, colorize_many
-from .color import to_grey
-from .patches import PatchExtractor
-from .persistence import load, save
-from .pipeline import ColorizerPipeline
-from .som import SOMQuantizer
+# Public name -> the submodule that defines it.
+_EXPORTS = {
+    "ColorizerPipeline": "pipeline",
+    "PatchExtractor": "patches",
+    "SOMQuantizer": "som",
+    "colorize_many": "batch",
+    "ColorizeSummary": "batch",
+    "to_grey": "color",
+    "save": "persistence",
+    "load": "persistence",
+    "load_pretrained": "pretrained",
+    "load_images": "datasets",
+}
 
-__all__ = [
-    "ColorizerPipeline",
-    "PatchExtractor",
-    "SOMQuantizer",
-    "colorize_many",
-    "ColorizeSummary",
-    "to_grey",
-    "save",
-    "load",
-    "__version__",
-]
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'somcolor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,19 +1,25 @@
-"""Compiled kernels for the fast colorizing path (:mod:`somcolor._fast_predict`).
+"""Compiled kernels of the colorizing path (:mod:`somcolor._fast_predict`).
 
 Plain module-level functions, compiled lazily by numba on first call
 (``cache=True`` keeps the machine code between processes), so ``import
 somcolor`` compiles nothing and fitted estimators never hold a compiled
 function.
 
-An MLP applied to the patch of every pixel is a small convolutional network:
-its first layer is a ``p x p`` convolution of the (padded) lightness image
-with one filter per hidden unit. :func:`mlp_labels` computes the whole
-network straight from the padded image, a short run of pixels of one row at a
-time (the tile), without building the ``(n_pixels, p*p)`` patch matrix; the
-activations of a tile stay in the core's cache. One parallel region covers
-the whole image, which matters on a busy machine. :func:`lut_rgb` turns
-(grey level, class) pairs into RGB through a table computed with the
-reference colour conversion.
+:func:`colorize_tiles` runs the whole model over an image, a short run of
+pixels of one row at a time (the tile): the feature rows of the tile are
+written by :func:`somcolor._patch_kernels.write_row` (the code that cuts the
+training rows), the MLP runs on them with BLAS (``np.dot``) in the
+classifier's dtype, the output scores are decoded (argmax class, or the
+annealed mean of the codebook colours), and the pixel is written as a class,
+a chroma (U, V) or an sRGB colour. Only the tile's rows and activations exist
+at any time (per thread), so memory does not grow with the image beyond its
+prepared planes and the output. :func:`enlarge_to_rgb` joins a chroma map
+computed at a smaller scale with the full-size lightness.
+
+The colour conversions are scikit-image's formulas (``luv2xyz``,
+``xyz2rgb``) evaluated per pixel, after the lightness-preserving gamut
+mapping of :func:`somcolor.color.gamut_scale`; the tests compare them with
+:func:`somcolor.color.luv_to_rgb`.
 """
 
 import math
@@ -21,8 +27,13 @@ import math
 import numba
 import numpy as np
 
-#: Hidden activations, numbered as :func:`mlp_labels` expects them.
+from ._patch_kernels import write_row
+
+#: Hidden activations, numbered as the kernels expect them.
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
+
+#: What :func:`colorize_tiles` writes per pixel.
+LABELS, CHROMA, RGB = 0, 1, 2
 
 
 @numba.njit(cache=True, nogil=True)
@@ -41,86 +52,180 @@ def _add_bias_activate(h, n, bias, code):
 
 
 @numba.njit(cache=True, nogil=True)
-def _classify_tile(patches, weights, biases, sizes, activation, classes, out):
-    """Forward pass of the patch rows of one tile; classes into ``out[:n]``."""
-    n = patches.shape[0]
+def _scores(rows, network):
+    """Output scores (before the output activation) of the rows of a tile.
+
+    ``network = (weights, biases, sizes, activation)``: the coefficient
+    matrices ``coefs_[l]`` of shape ``(sizes[l], sizes[l + 1])`` flattened
+    row-major and concatenated, the intercepts concatenated, the layer
+    widths and the hidden activation's code. Each layer is
+    ``activation(X @ W + b)`` with ``X @ W`` by BLAS, as ``MLPClassifier``
+    computes it.
+    """
+    weights, biases, sizes, activation = network
+    n = rows.shape[0]
     n_layers = sizes.shape[0] - 1
-    h = patches
+    h = rows
     w_off = 0
     b_off = 0
-    for layer in range(n_layers - 1):
+    for layer in range(n_layers):
         n_in = sizes[layer]
         n_out = sizes[layer + 1]
         h = np.dot(h, weights[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
-        _add_bias_activate(h, n, biases[b_off : b_off + n_out], activation)
+        code = activation if layer < n_layers - 1 else 0
+        _add_bias_activate(h, n, biases[b_off : b_off + n_out], code)
         w_off += n_in * n_out
         b_off += n_out
-    n_in = sizes[n_layers - 1]
-    n_out = sizes[n_layers]
-    z = np.dot(h, weights[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
-    bias = biases[b_off : b_off + n_out]
+    return h
+
+
+@numba.njit(cache=True, nogil=True)
+def _decode(z, decoder):
+    """Class index and chroma (U, V) of one pixel from its output scores.
+
+    ``decoder = (colours, soft, inv_temperature)``: the (U, V) of each
+    output's class, whether to decode softly, and ``1 / T``. Argmax: the
+    class with the largest score (first on ties); with one (logistic)
+    output, class 1 where the score is positive. Soft: the annealed mean
+    ``softmax(z / T) @ colours`` (for one logistic output, the two colours
+    weighted by ``sigmoid(z / T)``), which equals Zhang et al.'s
+    ``p ** (1 / T)`` renormalised, ``p`` being ``predict_proba``.
+    """
+    colours, soft, inv_t = decoder
+    n_out = z.shape[0]
     if n_out == 1:
-        for t in range(n):
-            prob = 1.0 / (1.0 + math.exp(-(z[t, 0] + bias[0])))
-            out[t] = classes[1] if prob > 0.5 else classes[0]
-    else:
-        for t in range(n):
-            best = 0
-            top = z[t, 0] + bias[0]
-            for j in range(1, n_out):
-                v = z[t, j] + bias[j]
-                if v > top:
-                    top = v
-                    best = j
-            out[t] = classes[best]
+        best = 1 if z[0] > 0 else 0
+        if not soft:
+            return best, colours[best, 0], colours[best, 1]
+        w1 = 1.0 / (1.0 + math.exp(-z[0] * inv_t))
+        w0 = 1.0 - w1
+        u = w0 * colours[0, 0] + w1 * colours[1, 0]
+        v = w0 * colours[0, 1] + w1 * colours[1, 1]
+        return best, u, v
+    best = 0
+    top = z[0]
+    for j in range(1, n_out):
+        if z[j] > top:
+            top = z[j]
+            best = j
+    if not soft:
+        return best, colours[best, 0], colours[best, 1]
+    total = 0.0
+    u = 0.0
+    v = 0.0
+    for j in range(n_out):
+        w = math.exp((z[j] - top) * inv_t)
+        total += w
+        u += w * colours[j, 0]
+        v += w * colours[j, 1]
+    return best, u / total, v / total
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def grey_lightness(g):
+    """CIE L of the sRGB grey level ``g`` in [0, 1] (as ``grey_to_lightness``)."""
+    y = ((g + 0.055) / 1.055) ** 2.4 if g > 0.04045 else g / 12.92
+    return 116.0 * np.cbrt(y) - 16.0 if y > 0.008856 else 903.3 * y
+
+
+@numba.njit(cache=True, nogil=True)
+def luv_pixel_to_rgb(L, u, v, conversion, out):
+    """sRGB of (L, u, v) into ``out[:3]``, chroma scaled into the gamut first.
+
+    ``conversion = (rgb_from_xyz, u0, v0, g0)``: scikit-image's XYZ -> RGB
+    matrix, the white point's (u', v'), and ``rgb_from_xyz @ [9 u0, 4 v0,
+    12 - 3 u0 - 20 v0]``. The gamut scale is
+    :func:`somcolor.color.gamut_scale`; the conversion is scikit-image's
+    ``luv2rgb`` (``luv2xyz`` then ``xyz2rgb``) written per pixel.
+    """
+    m, u0, v0, g0 = conversion
+    y = ((L + 16.0) / 116.0) ** 3 if L > 7.999625 else L / 903.3
+    # Largest s in [0, 1] keeping linear RGB in [0, 1] (see gamut_scale).
+    s = 0.0
+    if L > 0:
+        alpha = u / (13.0 * L)
+        beta = v / (13.0 * L)
+        s = 1.0
+        for i in range(3):
+            g1 = (
+                m[i, 0] * 9 * alpha
+                + m[i, 1] * 4 * beta
+                + m[i, 2] * (-3 * alpha - 20 * beta)
+            )
+            if g1 < 0:
+                s = min(s, -g0[i] / g1)
+            b = 4 * beta - y * g1
+            if b < 0:
+                s = min(s, -(4 * v0 - y * g0[i]) / b)
+        if beta < 0:
+            s = min(s, -v0 * (1 - 1e-9) / beta)
+        s = max(s, 0.0)
+    u *= s
+    v *= s
+    # scikit-image's luv2xyz (white Y = 1) ...
+    eps = 2.220446049250313e-16
+    a = u0 + u / (13.0 * L + eps)
+    b = v0 + v / (13.0 * L + eps)
+    c = 3 * y * (5 * b - 3)
+    z = ((a - 4) * c - 15 * a * b * y) / (12 * b)
+    x = -(c / b + 3.0 * z)
+    # ... and xyz2rgb.
+    for i in range(3):
+        lin = m[i, 0] * x + m[i, 1] * y + m[i, 2] * z
+        if lin > 0.0031308:
+            value = 1.055 * lin ** (1 / 2.4) - 0.055
+        else:
+            value = 12.92 * lin
+        out[i] = min(max(value, 0.0), 1.0)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _lightness(source, r, c):
+    """L of pixel ``(r, c)`` from ``source = (codes, table, grey, use_codes)``."""
+    codes, table, grey, use_codes = source
+    if use_codes:
+        return table[codes[r, c]]
+    return grey_lightness(grey[r, c])
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def mlp_labels(
-    padded, patch_size, weights, biases, sizes, activation, classes, tile, out
+def colorize_tiles(
+    image, spec, network, decoder, conversion, source, mode, tile, labels, uv, rgb
 ):
-    """Class of every pixel from its patch, by the MLP, tile by tile.
+    """Run the model over every pixel of a prepared image, tile by tile.
 
     Parameters
     ----------
-    padded : ndarray of shape (H + p - 1, W + p - 1)
-        The features (L / 100), padded by ``p // 2`` on every side: the patch
-        of pixel ``(r, c)`` is ``padded[r:r + p, c:c + p]``, flattened
-        row-major (the layout of :class:`~somcolor.PatchExtractor`).
-    patch_size : int
-        Odd patch side ``p``.
-    weights : ndarray, 1-D
-        The coefficient matrices ``coefs_[l]`` of shape
-        ``(sizes[l], sizes[l + 1])``, flattened row-major and concatenated.
-    biases : ndarray, 1-D
-        The intercepts ``intercepts_[l]``, concatenated.
-    sizes : ndarray of int
-        Layer widths ``[p * p, n_hidden_1, ..., n_outputs]``.
-    activation : int
-        Hidden activation, see :data:`ACTIVATION_CODES`.
-    classes : ndarray of shape (n_classes,)
-        Label of each output (``classes_``).
+    image, spec : tuple
+        The prepared image and the feature options, as
+        :func:`somcolor._patch_kernels.write_row` takes them.
+    network : tuple
+        The MLP, see :func:`_scores`.
+    decoder : tuple
+        See :func:`_decode`.
+    conversion : tuple
+        See :func:`luv_pixel_to_rgb` (used for ``mode == RGB``).
+    source : tuple
+        ``(codes, table, grey, use_codes)``: the lightness of each pixel
+        for ``mode == RGB``, from 8-bit codes and their 256 L values, or
+        from float grey levels.
+    mode : int
+        :data:`LABELS`, :data:`CHROMA` or :data:`RGB`: what is written.
     tile : int
-        Pixels of one row handled at once; only the tile's patch rows and
-        activations exist at any time (per thread).
-    out : ndarray of shape (H, W)
-        Output: with several outputs, the class of the largest score (first
-        on ties); with one (logistic) output, ``classes[1]`` where the
-        logistic of the score exceeds 0.5, as ``MLPClassifier.predict``.
-
-    Notes
-    -----
-    Each layer is ``activation(X @ W + b)`` with ``X @ W`` by BLAS
-    (``np.dot``) on the tile, in the dtype of ``weights``, as
-    ``MLPClassifier`` computes it on the whole patch matrix.
+        Pixels of one row handled at once.
+    labels, uv, rgb : ndarray
+        Outputs of shapes (H, W), (H, W, 2) and (H, W, 3); only the one
+        ``mode`` names is written (the others may be empty). ``labels``
+        receives the output index (the caller maps it to ``classes_``).
     """
-    p = patch_size
-    height, width = out.shape
+    height, width = image[3], image[4]
     per_row = (width + tile - 1) // tile
     n_tiles = height * per_row
     n_chunks = min(n_tiles, 64)
+    p, context, texture, position = spec
+    row_size = p * p + 9 * context.shape[0] + texture.shape[0] + 2 * position
     for chunk in numba.prange(n_chunks):
-        patches = np.empty((tile, p * p), dtype=weights.dtype)
+        rows = np.empty((tile, row_size), dtype=network[0].dtype)
         first = n_tiles * chunk // n_chunks
         last = n_tiles * (chunk + 1) // n_chunks
         for index in range(first, last):
@@ -128,32 +233,53 @@ def mlp_labels(
             c0 = (index % per_row) * tile
             n = min(tile, width - c0)
             for t in range(n):
-                for i in range(p):
-                    for j in range(p):
-                        patches[t, i * p + j] = padded[r + i, c0 + t + j]
-            _classify_tile(
-                patches[:n], weights, biases, sizes, activation, classes, out[r, c0:]
-            )
+                write_row(image, spec, r, c0 + t, rows[t])
+            z = _scores(rows[:n], network)
+            for t in range(n):
+                c = c0 + t
+                best, u, v = _decode(z[t], decoder)
+                if mode == LABELS:
+                    labels[r, c] = best
+                elif mode == CHROMA:
+                    uv[r, c, 0] = u
+                    uv[r, c, 1] = v
+                else:
+                    luv_pixel_to_rgb(
+                        _lightness(source, r, c), u, v, conversion, rgb[r, c]
+                    )
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _bilinear(uv, k, r0, r1, fy, c0, c1, fx):
+    top = uv[r0, c0, k] * (1 - fx) + uv[r0, c1, k] * fx
+    bottom = uv[r1, c0, k] * (1 - fx) + uv[r1, c1, k] * fx
+    return top * (1 - fy) + bottom * fy
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
-def lut_rgb(codes, labels, table, out):
-    """``out[r, c] = table[codes[r, c], labels[r, c]]``: RGB from two indices.
+def enlarge_to_rgb(uv, conversion, source, rgb):
+    """Enlarge a chroma map bilinearly and join it with the full-size L.
 
-    Parameters
-    ----------
-    codes : ndarray of shape (H, W), uint8
-        Grey level (0..255) of each pixel.
-    labels : ndarray of shape (H, W), integer
-        Colour class (codebook index) of each pixel.
-    table : ndarray of shape (256, n_colours, 3)
-        RGB of every (grey level, colour class) pair.
-    out : ndarray of shape (H, W, 3)
+    The chroma of output pixel ``(r, c)`` is read at ``((r + 0.5) * h / H -
+    0.5, (c + 0.5) * w / W - 0.5)`` of the ``(h, w, 2)`` map, clamped to its
+    edge (``skimage.transform.resize(..., order=1, mode='edge')``), and
+    converted with the pixel's own L from ``source`` (see
+    :func:`colorize_tiles`).
     """
-    for r in numba.prange(codes.shape[0]):
-        for c in range(codes.shape[1]):
-            g = codes[r, c]
-            k = labels[r, c]
-            out[r, c, 0] = table[g, k, 0]
-            out[r, c, 1] = table[g, k, 1]
-            out[r, c, 2] = table[g, k, 2]
+    height, width = rgb.shape[0], rgb.shape[1]
+    h, w = uv.shape[0], uv.shape[1]
+    scale_r = h / height
+    scale_c = w / width
+    for r in numba.prange(height):
+        y = min(max((r + 0.5) * scale_r - 0.5, 0.0), h - 1.0)
+        r0 = min(int(y), h - 1)
+        r1 = min(r0 + 1, h - 1)
+        fy = y - r0
+        for c in range(width):
+            x = min(max((c + 0.5) * scale_c - 0.5, 0.0), w - 1.0)
+            c0 = min(int(x), w - 1)
+            c1 = min(c0 + 1, w - 1)
+            fx = x - c0
+            u = _bilinear(uv, 0, r0, r1, fy, c0, c1, fx)
+            v = _bilinear(uv, 1, r0, r1, fy, c0, c1, fx)
+            luv_pixel_to_rgb(_lightness(source, r, c), u, v, conversion, rgb[r, c])

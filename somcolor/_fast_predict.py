@@ -1,28 +1,34 @@
-"""Fast colorizing path of :class:`~somcolor.ColorizerPipeline`.
+"""The compiled colorizing path of :class:`~somcolor.ColorizerPipeline`.
 
-The reference path (``ColorizerPipeline.predict`` without this module) builds
-the dense ``(n_pixels, p*p)`` patch matrix, calls ``MLPClassifier.predict``
-on it in chunks, and converts every pixel with
-:func:`somcolor.color.luv_to_rgb`. This module gives the same output faster,
-with memory bounded by a tile, when it applies (see :func:`applicable`):
+The reference path (``ColorizerPipeline`` with this module disabled) is the
+straightforward composition: the dense feature matrix of every pixel from
+:meth:`PatchExtractor.transform <somcolor.PatchExtractor.transform>`,
+``MLPClassifier.predict`` or ``predict_proba`` on it in chunks, decoding in
+NumPy, :func:`somcolor.color.luv_to_rgb` per pixel. This module gives the
+same output, for every configuration the pipeline offers, with a fitted
+``MLPClassifier`` (any activation and depth) and a
+:class:`~somcolor.PatchExtractor` (any options): one parallel kernel,
+:func:`somcolor._colorize_kernels.colorize_tiles`, runs features, network,
+decoding and colour conversion per tile of pixels, so no full-image
+intermediate is larger than the output:
 
-* an 8-bit grey image has 256 lightness values: the features come from a
-  256-entry table, and the RGB of every (grey level, colour class) pair is
-  computed once with the reference :func:`~somcolor.color.luv_to_rgb` and
-  then looked up per pixel (so it equals the reference exactly). Float grey
-  images whose values are exactly ``k / 255`` use the same tables; other
-  float images go through :func:`~somcolor.color.luv_to_rgb` band by band;
-* the MLP's first layer is a convolution of the padded lightness image,
-  computed tile by tile by a numba kernel without the patch matrix; the
-  other layers are the classifier's own matrix products and activations on
-  the tile, in the dtype the reference uses (float32 for the default
-  extractor).
+* the lightness of 8-bit grey images (and of float images whose values are
+  exactly ``k / 255``) comes from a 256-entry table; other float images
+  are converted per pixel;
+* the feature rows are written by the same compiled function that cuts the
+  training rows;
+* the network runs in the dtype the reference uses (float32 for the default
+  extractor), one BLAS thread per numba thread;
+* with ``predict_scale='training'``, a large image's lightness is shrunk
+  (area averaging, as in the reference), the chroma map is computed at that
+  scale, then enlarged bilinearly and joined with the full-size lightness
+  by :func:`~somcolor._colorize_kernels.enlarge_to_rgb`.
 
 Classes agree with the reference except where two output scores are so close
-that summation order decides (the reference's BLAS and this path sum the same
-products in different orders); the tests check equality wherever the
-reference's top-two score margin exceeds a stated epsilon, and the
-benchmarks report the share of differing pixels.
+that summation order decides (BLAS on the whole matrix and on a tile sum the
+same products in different orders); the tests check equality wherever the
+top-two score margin exceeds a stated epsilon, and RGB within 1/255
+elsewhere.
 """
 
 import contextlib
@@ -32,23 +38,20 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
 from threadpoolctl import ThreadpoolController
 
-from . import _colorize_kernels
+from . import _colorize_kernels, _options
 from ._images import _image_list, check_images, images_like
-from .color import grey_to_lightness, luv_to_rgb
+from .color import conversion_constants, grey_to_lightness
 from .patches import PatchExtractor
 
 __all__ = ["applicable", "disabled", "predict", "predict_labels"]
 
-#: Pixels per tile of the MLP: bounds the hidden activations' memory (about
+#: Pixels per tile: bounds the hidden activations' memory (about
 #: ``tile * n_hidden * 4`` bytes per layer) and keeps them in cache.
 TILE_PIXELS = 256
 
-#: Rows per band when float grey images are converted with ``luv_to_rgb``.
-_BAND_PIXELS = 1 << 18
-
 # Parameters of ColorizerPipeline this path knows. Another parameter (added
-# later, e.g. a decoding option) turns the fast path off until it is checked
-# here, so the reference path is used whenever in doubt.
+# later, or by a subclass) turns the fast path off until it is handled here,
+# so the reference path is used whenever in doubt.
 _KNOWN_PARAMS = {
     "quantizer",
     "extractor",
@@ -57,13 +60,9 @@ _KNOWN_PARAMS = {
     "random_state",
     "n_jobs",
     "verbose",
-    # Options beyond the paper: the fast path applies at the values checked
-    # in ``applicable`` (fit-only options such as ``rebalance`` at any value).
     "decoding",
     "temperature",
     "rebalance",
-    "position_features",
-    "context",
     "predict_scale",
 }
 
@@ -99,22 +98,17 @@ def disabled():
 
 
 def applicable(model):
-    """Whether the fast path gives the reference output for fitted ``model``.
+    """Whether this path computes fitted ``model``'s output.
 
-    True only for the default decoding (argmax class, codebook chroma), a
-    :class:`~somcolor.PatchExtractor` whose patches are the classifier's
-    only features, and a fitted ``MLPClassifier`` (any of its activations)
-    with one output per class or one logistic output.
+    True for a fitted ``MLPClassifier`` (any activation and depth, one
+    output per class or one logistic output) on the rows of a
+    :class:`~somcolor.PatchExtractor` (any options), with any decoding and
+    ``predict_scale``. Anything else (another classifier, a subclass, an
+    unknown pipeline parameter) uses the reference path.
     """
     if not _enabled:
         return False
     if set(model.get_params(deep=False)) - _KNOWN_PARAMS:
-        return False
-    if getattr(model, "decoding", "argmax") != "argmax":
-        return False
-    if getattr(model, "position_features", False) or getattr(model, "context", None):
-        return False
-    if getattr(model, "predict_scale", "input") != "input":
         return False
     extractor = getattr(model, "extractor_", None)
     classifier = getattr(model, "classifier_", None)
@@ -122,8 +116,7 @@ def applicable(model):
         return False
     if np.dtype(extractor.dtype) not in (np.float32, np.float64):
         return False
-    p = extractor.patch_size
-    if getattr(classifier, "n_features_in_", None) != p * p:
+    if getattr(classifier, "n_features_in_", None) != extractor._n_features():
         return False
     if classifier.activation not in ACTIVATIONS:
         return False
@@ -163,16 +156,6 @@ def _grey_inputs(grey_images):
     return out, stacked
 
 
-def _lightness_table():
-    """L of the 256 grey levels, as the reference computes it from floats."""
-    return grey_to_lightness(np.arange(256, dtype=np.float64) / 255.0)
-
-
-def _padding(extractor):
-    # The reference pads by reflection when the extractor crops ('valid').
-    return "reflect" if extractor.padding == "valid" else extractor.padding
-
-
 def _flush_tiny(weights):
     """Weights below ``tiny * 2**24`` in magnitude, set to zero.
 
@@ -190,97 +173,120 @@ def _flush_tiny(weights):
     return weights
 
 
-class _Network:
-    """The fitted classifier's arrays, in the dtype the reference computes in."""
+# L of the 256 grey levels, as the reference computes it from floats, and
+# the features' L / 100.
+_LIGHTNESS_TABLE = grey_to_lightness(np.arange(256, dtype=np.float64) / 255.0)
+_SCALED_TABLE = _LIGHTNESS_TABLE / 100.0
+# Empty stand-ins for the outputs and sources a call does not use.
+_NO_CODES = np.zeros((0, 0), dtype=np.uint8)
+_NO_GREY = np.zeros((0, 0))
+_NO_LABELS = np.zeros((0, 0), dtype=np.intp)
+_NO_UV = np.zeros((0, 0, 2))
+_NO_RGB = np.zeros((0, 0, 3))
 
-    def __init__(self, model):
+
+class _Model:
+    """What the kernels need of a fitted pipeline, built once per call."""
+
+    def __init__(self, model, tile_pixels=TILE_PIXELS):
         clf = model.classifier_
-        self.feature_dtype = np.dtype(model.extractor_.dtype)
-        self.dtype = np.result_type(self.feature_dtype, clf.coefs_[0].dtype)
-        self.weights = _flush_tiny(
-            np.concatenate([np.ravel(w).astype(self.dtype) for w in clf.coefs_])
+        self.tile_pixels = int(tile_pixels)
+        self.extractor = model.extractor_
+        self.padding = "reflect" if self.extractor.padding == "valid" else None
+        self.spec = self.extractor._spec()
+        dtype = np.result_type(self.extractor.dtype, clf.coefs_[0].dtype)
+        self.network = (
+            _flush_tiny(
+                np.concatenate([np.ravel(w).astype(dtype) for w in clf.coefs_])
+            ),
+            np.concatenate([np.ravel(b).astype(dtype) for b in clf.intercepts_]),
+            np.array(
+                [clf.coefs_[0].shape[0]] + [w.shape[1] for w in clf.coefs_],
+                dtype=np.intp,
+            ),
+            _colorize_kernels.ACTIVATION_CODES[clf.activation],
         )
-        self.biases = np.concatenate(
-            [np.ravel(b).astype(self.dtype) for b in clf.intercepts_]
-        )
-        self.sizes = np.array(
-            [clf.coefs_[0].shape[0]] + [w.shape[1] for w in clf.coefs_],
-            dtype=np.intp,
-        )
-        self.activation = _colorize_kernels.ACTIVATION_CODES[clf.activation]
-        self.classes = np.asarray(clf.classes_)
-        self.patch_size = model.extractor_.patch_size
-        self.padding = _padding(model.extractor_)
+        self.classes = np.asarray(clf.classes_, dtype=np.intp)
+        soft = model.decoding == "soft"
+        colours = np.ascontiguousarray(model.codebook_[self.classes], dtype=np.float64)
+        self.decoder = (colours, soft, 1.0 / float(model.temperature))
+        self.conversion = conversion_constants()
+        self.model = model
 
-    def labels(self, padded, shape, tile_pixels=TILE_PIXELS):
-        """Class of every pixel of an image of ``shape`` from its padded features."""
-        label_dtype = np.uint8 if self.classes.max(initial=0) < 256 else np.intp
-        out = np.empty(shape, dtype=label_dtype)
+    def run(self, scaled, mode, source=None, out=None):
+        """Run the kernel on an image of L / 100; return ``out``.
+
+        ``mode`` is ``LABELS`` (a new map of output indices), ``CHROMA`` (a
+        new (U, V) map) or ``RGB`` (into ``out``, with each pixel's L from
+        ``source``).
+        """
+        outputs = [_NO_LABELS, _NO_UV, _NO_RGB]
+        if mode == _colorize_kernels.LABELS:
+            out = np.empty(scaled.shape, dtype=np.intp)
+        elif mode == _colorize_kernels.CHROMA:
+            out = np.empty(scaled.shape + (2,))
+        outputs[mode] = out
+        image = self.extractor._prepare(scaled, padding=self.padding)
         with _one_blas_thread():
-            _colorize_kernels.mlp_labels(
-                padded,
-                self.patch_size,
-                self.weights,
-                self.biases,
-                self.sizes,
-                self.activation,
-                self.classes.astype(label_dtype),
-                tile_pixels,
-                out,
+            _colorize_kernels.colorize_tiles(
+                image,
+                self.spec,
+                self.network,
+                self.decoder,
+                self.conversion,
+                _NO_SOURCE if source is None else source,
+                mode,
+                self.tile_pixels,
+                *outputs,
             )
         return out
 
-    def padded_features(self, codes, grey):
-        """The padded feature image ``L / 100`` in the reference's dtypes."""
-        half = self.patch_size // 2
-        if codes is not None:
-            table = (_lightness_table() / 100.0).astype(self.feature_dtype)
-            features = table[codes]
-        else:
-            features = (grey_to_lightness(grey) / 100.0).astype(self.feature_dtype)
-        padded = np.pad(features, half, mode=self.padding)
-        return np.ascontiguousarray(padded, dtype=self.dtype)
+    def rgb(self, codes, grey):
+        """Colour image of one grey input (8-bit codes or float grey)."""
+        scaled = _scaled_lightness(codes, grey)
+        source = _source(codes, grey)
+        out = np.empty(scaled.shape + (3,))
+        small = _options.training_scale_shape(self.model, scaled.shape)
+        if small is None:
+            return self.run(scaled, _colorize_kernels.RGB, source, out)
+        scaled = _options.shrink(scaled, small)
+        uv = self.run(scaled, _colorize_kernels.CHROMA)
+        _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
+        return out
 
 
-def _label_maps(model, grey_images, tile_pixels):
-    inputs, stacked = _grey_inputs(grey_images)
-    network = _Network(model)
-    maps = []
-    for codes, grey in inputs:
-        shape = codes.shape if codes is not None else grey.shape
-        padded = network.padded_features(codes, grey)
-        maps.append(network.labels(padded, shape, tile_pixels))
-        del padded
-    return inputs, maps, stacked
+def _scaled_lightness(codes, grey):
+    """L / 100 of one grey input, as the reference computes it."""
+    if codes is not None:
+        return _SCALED_TABLE[codes]
+    scaled = grey_to_lightness(grey)
+    scaled /= 100.0
+    return scaled
+
+
+def _source(codes, grey):
+    """The kernels' lightness source for one image."""
+    if codes is not None:
+        return (codes, _LIGHTNESS_TABLE, _NO_GREY, True)
+    return (_NO_CODES, _LIGHTNESS_TABLE, np.ascontiguousarray(grey), False)
+
+
+_NO_SOURCE = (_NO_CODES, _LIGHTNESS_TABLE, _NO_GREY, True)
 
 
 def predict_labels(model, grey_images, tile_pixels=TILE_PIXELS):
     """Class map of every image, as ``ColorizerPipeline.predict_labels``."""
-    _, maps, stacked = _label_maps(model, grey_images, tile_pixels)
-    return images_like([m.astype(np.intp) for m in maps], stacked)
+    inputs, stacked = _grey_inputs(grey_images)
+    compiled = _Model(model, tile_pixels)
+    maps = []
+    for codes, grey in inputs:
+        index = compiled.run(_scaled_lightness(codes, grey), _colorize_kernels.LABELS)
+        maps.append(compiled.classes[index])
+    return images_like(maps, stacked)
 
 
 def predict(model, grey_images, tile_pixels=TILE_PIXELS):
     """RGB images, as ``ColorizerPipeline.predict`` (reference) gives them."""
-    inputs, maps, stacked = _label_maps(model, grey_images, tile_pixels)
-    codebook = np.asarray(model.codebook_, dtype=np.float64)
-    table = None
-    out = []
-    for (codes, grey), labels in zip(inputs, maps):
-        rgb = np.empty(labels.shape + (3,), dtype=np.float64)
-        if codes is not None:
-            if table is None:
-                # RGB of every (grey level, class) pair, by the reference.
-                n_colours = codebook.shape[0]
-                lightness = np.repeat(_lightness_table()[:, None], n_colours, axis=1)
-                chroma = np.broadcast_to(codebook, (256,) + codebook.shape)
-                table = np.ascontiguousarray(luv_to_rgb(lightness, chroma))
-            _colorize_kernels.lut_rgb(codes, labels, table, rgb)
-        else:
-            band = max(1, _BAND_PIXELS // grey.shape[1])
-            for r0 in range(0, grey.shape[0], band):
-                rows = slice(r0, r0 + band)
-                lightness = grey_to_lightness(grey[rows])
-                rgb[rows] = luv_to_rgb(lightness, codebook[labels[rows]])
-        out.append(rgb)
-    return images_like(out, stacked)
+    inputs, stacked = _grey_inputs(grey_images)
+    compiled = _Model(model, tile_pixels)
+    return images_like([compiled.rgb(codes, grey) for codes, grey in inputs], stacked)

@@ -59,3 +59,53 @@ def sampled_patches(image, patch_size, rows, cols, padding="reflect"):
         r0, c0 = r - offset, c - offset
         out[k] = padded[r0 : r0 + patch_size, c0 : c0 + patch_size].ravel()
     return out
+
+
+def _box_mean_std(image, r, c, s):
+    """Mean and standard deviation of ``image`` over the ``s x s`` box at (r, c)."""
+    height, width = image.shape
+    r0, c0 = max(r - s // 2, 0), max(c - s // 2, 0)
+    box = image[r0 : min(r - s // 2 + s, height), c0 : min(c - s // 2 + s, width)]
+    return box.mean(), box.std()
+
+
+def pixel_features(
+    image, patch_size, padding="reflect", context=(), texture=(), position=False
+):
+    """Feature rows of every pixel, pixel by pixel, as ``PatchExtractor``.
+
+    The patch from :func:`dense_patches`; context, texture and position by
+    direct means and standard deviations of image slices, in float64.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    height, width = image.shape
+    half = patch_size // 2
+    blocks = [dense_patches(image, patch_size, padding)]
+    if padding == "valid":
+        rows, cols = np.mgrid[half : height - half, half : width - half]
+    else:
+        rows, cols = np.mgrid[:height, :width]
+    rows, cols = rows.ravel(), cols.ravel()
+    for s in context:
+        values = np.empty((len(rows), 9))
+        for k, (r, c) in enumerate(zip(rows, cols)):
+            for i in range(3):
+                rc = min(max(r + (i - 1) * s, 0), height - 1)
+                for j in range(3):
+                    cc = min(max(c + (j - 1) * s, 0), width - 1)
+                    values[k, 3 * i + j] = _box_mean_std(image, rc, cc, s)[0]
+        blocks.append(values)
+    for s in texture:
+        blocks.append(
+            np.array([[_box_mean_std(image, r, c, s)[1]] for r, c in zip(rows, cols)])
+        )
+    if position:
+        blocks.append(
+            np.column_stack(
+                [
+                    rows / (height - 1) if height > 1 else np.full(len(rows), 0.5),
+                    cols / (width - 1) if width > 1 else np.full(len(cols), 0.5),
+                ]
+            )
+        )
+    return np.hstack(blocks)

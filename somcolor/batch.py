@@ -102,10 +102,9 @@ class ColorizeSummary:
 
 
 def _load_model(model):
-    if isinstance(model, (str, os.PathLike)):
-        from .persistence import load
+    from .pretrained import resolve_model
 
-        model = load(model)
+    model = resolve_model(model)
     if not hasattr(model, "predict") or not hasattr(model, "get_params"):
         raise TypeError(
             "model must be a fitted somcolor.ColorizerPipeline or the path of "
@@ -279,8 +278,8 @@ def colorize_many(
     Parameters
     ----------
     model : ColorizerPipeline or str or path-like
-        A fitted colorizer, or the path of one saved with
-        :func:`somcolor.save`.
+        A fitted colorizer, the path of one saved with :func:`somcolor.save`,
+        or the name of a shipped model (see :func:`somcolor.load_pretrained`).
     inputs : str, path-like or iterable of them
         Image files, folders (the images inside, not recursive; entries named
         like images that are not files are reported as failures) or glob

@@ -12,10 +12,8 @@ import time
 from pathlib import Path
 
 import click
-import numpy as np
 
 from . import __version__
-from ._files import _one_line
 
 __all__ = ["cli", "main"]
 
@@ -76,8 +74,16 @@ def _read(path):
         raise _InputError(str(exc)) from exc
 
 
+def _one_line(exc):
+    from ._files import _one_line
+
+    return _one_line(exc)
+
+
 def _colour_or_none(image):
     """RGB image, or None if the image is grey."""
+    import numpy as np
+
     if image.ndim == 2 or image.shape[-1] == 2:
         return None
     rgb = image[..., :3]
@@ -88,16 +94,14 @@ def _colour_or_none(image):
     return rgb
 
 
-def _load_model(path):
-    from .persistence import ModelFileError, load
+def _load_model(model):
+    """A model file, or a shipped model's name (a file of that name wins)."""
+    from .persistence import ModelFileError
+    from .pretrained import resolve_model
 
     try:
-        return load(path)
-    except FileNotFoundError as exc:
-        raise _InputError(str(exc)) from exc
-    except ModelFileError as exc:
-        raise _InputError(str(exc)) from exc
-    except ImportError as exc:
+        return resolve_model(model)
+    except (FileNotFoundError, ModelFileError, ImportError) as exc:
         raise _InputError(str(exc)) from exc
 
 
@@ -226,9 +230,16 @@ def cli(ctx, quiet):
 @click.option(
     "--context",
     default=None,
-    type=click.IntRange(min=2),
-    help="Add a coarser, wider view: 3x3 points this many pixels apart of the "
-    "blurred lightness.",
+    metavar="SCALES",
+    help="Add coarser, wider views: for each scale s (comma separated, e.g. "
+    "4,8,16,32), the mean lightness of s x s boxes at 3x3 points s pixels apart.",
+)
+@click.option(
+    "--texture",
+    default=None,
+    metavar="SIZES",
+    help="Add the local standard deviation of the lightness over boxes of these "
+    "sides (comma separated, e.g. 3,9).",
 )
 @click.option(
     "--predict-scale",
@@ -263,6 +274,7 @@ def fit(
     rebalance,
     position_features,
     context,
+    texture,
     predict_scale,
     palette,
     overwrite,
@@ -274,6 +286,8 @@ def fit(
     glob patterns ("photos/*.jpg", quoted). Grey images are skipped: there
     is no colour to learn from them.
     """
+    import numpy as np
+
     from .patches import PatchExtractor
     from .persistence import save
     from .pipeline import ColorizerPipeline, _default_component
@@ -281,15 +295,9 @@ def fit(
 
     quiet = _quiet(ctx, quiet)
     start = time.perf_counter()
-    try:
-        layers = tuple(int(n) for n in hidden_layers.split(",") if n.strip())
-        if not layers or min(layers) < 1:
-            raise ValueError
-    except ValueError:
-        raise _InputError(
-            f"--hidden-layers must be positive integers separated by commas, "
-            f"got {hidden_layers!r}."
-        ) from None
+    layers = _int_list(hidden_layers, "--hidden-layers", 1)
+    context = None if context is None else _int_list(context, "--context", 2)
+    texture = None if texture is None else _int_list(texture, "--texture", 2)
     if patch_size % 2 == 0:
         raise _InputError(f"--patch-size must be odd, got {patch_size}.")
     output = Path(output)
@@ -309,9 +317,15 @@ def fit(
             + "; fit needs colour photographs."
         )
     classifier = _default_component("classifier").set_params(hidden_layer_sizes=layers)
+    extractor = PatchExtractor(
+        patch_size=patch_size,
+        context=context,
+        texture=texture,
+        position=position_features,
+    )
     model = ColorizerPipeline(
         quantizer=SOMQuantizer(n_rows=som_rows, n_cols=som_cols),
-        extractor=PatchExtractor(patch_size=patch_size),
+        extractor=extractor,
         classifier=classifier,
         pixels_per_image=pixels_per_image,
         random_state=random_state,
@@ -319,8 +333,6 @@ def fit(
         decoding=decoding,
         temperature=temperature,
         rebalance=rebalance,
-        position_features=position_features,
-        context=context,
         predict_scale=predict_scale,
     )
     try:
@@ -352,8 +364,23 @@ def fit(
     return 1 if failed else 0
 
 
+def _int_list(text, option, minimum):
+    """Comma-separated integers of at least ``minimum``, or a one-line error."""
+    try:
+        values = tuple(int(n) for n in text.split(",") if n.strip())
+        if not values or min(values) < minimum:
+            raise ValueError
+    except ValueError:
+        raise _InputError(
+            f"{option} must be integers >= {minimum} separated by commas, got {text!r}."
+        ) from None
+    return values
+
+
 def _training_accuracy(model, images):
     """Share of training pixels whose predicted class is their true class."""
+    import numpy as np
+
     from .color import rgb_to_luv, to_grey
 
     greys = to_grey(images)
@@ -398,7 +425,7 @@ def _write_palette(model, output):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model")
 @click.argument("images", nargs=-1, required=True)
 @click.option(
     "-o",
@@ -433,6 +460,10 @@ def _write_palette(model, output):
 @click.pass_context
 def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
     """Colorize IMAGES with MODEL; write them, same file names, to a folder.
+
+    MODEL is a model file written by 'somcolor fit', or the name of a model
+    that ships with somcolor: photos (general photographs), landscapes
+    (natural scenes) or opencountry (the paper's setting).
 
     IMAGES are files, folders or glob patterns, in any format scikit-image
     reads; colour images are made grey first (same lightness). An existing
@@ -479,89 +510,26 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
     return 1 if summary.failed else 0
 
 
-def _colourfulness(rgb):
-    """Hasler and Suesstrunk (2003) colourfulness, on 0..255."""
-    rgb = np.asarray(rgb, dtype=np.float64) * 255.0
-    rg = rgb[..., 0] - rgb[..., 1]
-    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-
-
-def _quality_table(model, rgb_images):
-    """Quality of ``model`` on colour images, next to grey and the oracle.
-
-    Parameters
-    ----------
-    model : ColorizerPipeline
-        Fitted.
-    rgb_images : list of ndarray
-        Colour images, uint8 or float in [0, 1].
-
-    Returns
-    -------
-    rows : dict
-        For ``'colorized'``, ``'grey (U = V = 0)'`` and ``'oracle
-        (codebook)'``: a dict with the mean CIEDE2000 over all pixels
-        (``ciede2000``) and the mean colourfulness ratio to the original
-        (``colourfulness``); and ``'pixel accuracy'``, the share of pixels
-        whose predicted class is the true chroma's codebook class.
-    """
-    from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
-
-    from ._images import check_images
-    from .color import luv_to_rgb, rgb_to_luv, to_grey
-
-    images, _ = check_images(rgb_images, color=True, name="images")
-    greys = to_grey(images)
-    labels = model.predict_labels(greys)
-    names = ("colorized", "grey (U = V = 0)", "oracle (codebook)")
-    sums = {name: [0.0, []] for name in names}
-    hits = count = 0
-    for truth, grey, predicted in zip(images, greys, labels):
-        luv = rgb_to_luv(truth)
-        true_labels = np.asarray(
-            model.quantizer_.predict(luv[..., 1:].reshape(-1, 2))
-        ).reshape(grey.shape)
-        hits += int(np.count_nonzero(true_labels == predicted))
-        count += grey.size
-        candidates = {
-            "colorized": luv_to_rgb(luv[..., 0], model.codebook_[predicted]),
-            "grey (U = V = 0)": gray2rgb(grey),
-            "oracle (codebook)": luv_to_rgb(luv[..., 0], model.codebook_[true_labels]),
-        }
-        lab = rgb2lab(truth)
-        reference = _colourfulness(truth)
-        for name, guess in candidates.items():
-            sums[name][0] += float(deltaE_ciede2000(lab, rgb2lab(guess)).sum())
-            if reference > 0:
-                sums[name][1].append(_colourfulness(guess) / reference)
-    rows = {
-        name: {
-            "ciede2000": total / count,
-            "colourfulness": float(np.mean(ratios)) if ratios else float("nan"),
-        }
-        for name, (total, ratios) in sums.items()
-    }
-    rows["pixel accuracy"] = hits / count
-    return rows
-
-
 @cli.command()
-@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("model")
 @click.argument("images", nargs=-1, required=True)
 @quiet_option
 @click.pass_context
 def evaluate(ctx, model, images, quiet):
-    """Score MODEL on colour IMAGES, next to the grey baseline.
+    """Score MODEL on colour IMAGES, next to grey and the mean colour.
 
-    Each image is made grey (same lightness), colorized and compared with
-    the original: mean CIEDE2000 colour difference over all pixels (lower is
-    better; about 1 is just noticeable) and colourfulness relative to the
-    original (Hasler and Suesstrunk 2003; 1 is as colourful). The grey
-    baseline keeps U = V = 0; the oracle snaps the true colours to the
-    model's codebook, the best any classifier can do with it. Use images the
-    model was not trained on.
+    MODEL is a model file or the name of a shipped model (photos,
+    landscapes, opencountry). Each image is made grey (same lightness),
+    colorized and compared with the original: mean CIEDE2000 colour
+    difference over all pixels (lower is better; about 1 is just
+    noticeable), colourfulness relative to the original (Hasler and
+    Suesstrunk 2003; 1 is as colourful) and the share of images colorized
+    better than grey. The references: grey (U = V = 0), the training set's
+    mean colour at every pixel, and the oracle, the true colours snapped to
+    the model's codebook (the best any classifier can do with it). Use
+    images the model was not trained on.
     """
+    from .metrics import evaluate as evaluate_model
 
     quiet = _quiet(ctx, quiet)
     fitted = _load_model(model)
@@ -573,18 +541,31 @@ def evaluate(ctx, model, images, quiet):
         )
     if not quiet:
         fitted.set_params(verbose=1)
-    rows = _quality_table(fitted, colour)
-    accuracy = rows.pop("pixel accuracy")
+    table = evaluate_model(fitted, colour)
     note = f" ({len(grey)} grey image(s) skipped)" if grey else ""
     if failed:
         note += f" ({len(failed)} unreadable file(s) skipped)"
     click.echo(f"{len(colour)} colour image(s){note}, {model}")
-    click.echo(f"{'':20s} {'mean CIEDE2000':>15s} {'colourfulness':>14s}")
-    for name, row in rows.items():
-        click.echo(f"{name:20s} {row['ciede2000']:15.2f} {row['colourfulness']:14.2f}")
     click.echo(
-        f"pixel accuracy of the class map: {accuracy:.3f}; CIEDE2000: lower is "
-        "better; colourfulness: ratio to the original"
+        f"{'':20s} {'mean CIEDE2000':>15s} {'colourfulness':>14s} "
+        f"{'better than grey':>17s}"
+    )
+    names = {
+        "model": "colorized",
+        "grey": "grey (U = V = 0)",
+        "mean chroma": "mean colour",
+        "oracle": "oracle (codebook)",
+    }
+    for k, method in enumerate(table.methods):
+        better = table.better_than_grey[k]
+        click.echo(
+            f"{names[method]:20s} {table.mean_ciede2000[k]:15.2f} "
+            f"{table.colourfulness_ratio[k]:14.2f} "
+            f"{'' if better != better else f'{better:.0%}':>17s}"
+        )
+    click.echo(
+        f"pixel accuracy of the class map: {table.pixel_accuracy[0]:.3f}; "
+        "CIEDE2000: lower is better; colourfulness: ratio to the original"
     )
     return 1 if failed else 0
 

@@ -138,6 +138,26 @@ def _white_uv():
     return 4 * white[0] / denominator, 9 * white[1] / denominator
 
 
+def conversion_constants():
+    """Constants of CIELUV -> sRGB as the compiled kernels take them.
+
+    ``(rgb_from_xyz, u0, v0, g0)``: scikit-image's XYZ -> linear RGB matrix,
+    the D65 white's (u', v'), and the matrix applied to ``[9 u0, 4 v0, 12 -
+    3 u0 - 20 v0]`` (the grey axis in :func:`gamut_scale`'s terms).
+
+    Examples
+    --------
+    >>> from somcolor.color import conversion_constants
+    >>> m, u0, v0, g0 = conversion_constants()
+    >>> m.shape, round(u0, 4), round(v0, 4)
+    ((3, 3), 0.1978, 0.4683)
+    """
+    u0, v0 = _white_uv()
+    m = np.ascontiguousarray(_RGB_FROM_XYZ, dtype=np.float64)
+    g0 = m @ np.array([9 * u0, 4 * v0, 12 - 3 * u0 - 20 * v0])
+    return m, float(u0), float(v0), g0
+
+
 def gamut_scale(L, u, v):
     """Largest factor s in [0, 1] that keeps (L, s*u, s*v) inside sRGB.
 

@@ -1,4 +1,4 @@
-"""Reading image collections from disk, and the eight-scene data set.
+"""Reading image collections from disk; the eight-scene and BSDS500 data sets.
 
 The eight-scene data set (Oliva and Torralba, 2001) is never shipped with
 somcolor. :func:`load_scene8` reads a local copy, found through the
@@ -8,6 +8,11 @@ a cache with :mod:`pooch` when there is none. A local copy is a folder that
 holds either one folder per category (``coast/``, ..., ``opencountry/``) or
 the images themselves, named ``<category>_<name>.jpg`` as in the original
 archive.
+
+The 500 general photographs of BSDS500 (Arbelaez et al., 2011) are read by
+:func:`load_bsds500` from a local copy with ``train/``, ``val/`` and
+``test/`` folders, named by ``data_home`` or the ``SOMCOLOR_BSDS500``
+environment variable.
 """
 
 import os
@@ -18,9 +23,19 @@ import numpy as np
 from skimage import io as skio
 from sklearn.utils import Bunch
 
-__all__ = ["load_images", "load_scene8", "scene8_home", "SCENE8_CATEGORIES"]
+__all__ = [
+    "load_images",
+    "load_scene8",
+    "scene8_home",
+    "SCENE8_CATEGORIES",
+    "load_bsds500",
+    "bsds500_home",
+]
 
 SCENE8_ENV = "SOMCOLOR_SCENE8"
+BSDS500_ENV = "SOMCOLOR_BSDS500"
+#: The splits of BSDS500, each a folder of a local copy.
+BSDS500_SPLITS = ("train", "val", "test")
 #: The authors' original archive of the eight scene categories.
 SCENE8_URL = (
     "https://people.csail.mit.edu/torralba/code/spatialenvelope/"
@@ -289,3 +304,90 @@ def load_scene8(category=None, data_home=None, split=None, *, download=True):
                 filenames.append(str(path))
                 labels.append(name)
     return Bunch(images=images, filenames=filenames, categories=labels)
+
+
+def bsds500_home(data_home=None):
+    """The folder of a local BSDS500 copy, or None if there is none.
+
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        Overrides the ``SOMCOLOR_BSDS500`` environment variable.
+
+    Returns
+    -------
+    path : pathlib.Path or None
+        A folder holding ``train/``, ``val/`` and ``test/``.
+
+    Examples
+    --------
+    >>> from somcolor.datasets import bsds500_home
+    >>> bsds500_home("/nonexistent") is None
+    True
+    """
+    home = data_home if data_home is not None else os.environ.get(BSDS500_ENV)
+    if not home:
+        return None
+    home = Path(home)
+    if all((home / split).is_dir() for split in BSDS500_SPLITS):
+        return home
+    return None
+
+
+def load_bsds500(split, data_home=None):
+    """Load the colour photographs of one split of BSDS500.
+
+    BSDS500 (Arbelaez, Maire, Fowlkes and Malik, "Contour Detection and
+    Hierarchical Image Segmentation", IEEE TPAMI 2011) holds 500 general
+    photographs (people, animals, buildings, landscapes; 481x321 or
+    321x481): 200 for training, 100 for validation, 200 for test. somcolor
+    never ships or downloads them: point ``data_home`` or the
+    ``SOMCOLOR_BSDS500`` environment variable at a copy whose ``train/``,
+    ``val/`` and ``test/`` folders hold the images (as in the original
+    release's ``BSR/BSDS500/data/images/``).
+
+    Parameters
+    ----------
+    split : {'train', 'val', 'test'} or list of them
+        Which split(s); a list concatenates them in that order.
+    data_home : str or path-like, optional
+        The folder of the copy; defaults to ``SOMCOLOR_BSDS500``.
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``images`` (list of uint8 RGB arrays) and ``filenames``, sorted by
+        name within each split.
+
+    Raises
+    ------
+    FileNotFoundError
+        No copy found.
+    ValueError
+        An unknown split.
+
+    Examples
+    --------
+    >>> from somcolor.datasets import bsds500_home, load_bsds500
+    >>> if bsds500_home() is not None:
+    ...     data = load_bsds500("val")
+    ...     assert len(data.images) == 100
+    """
+    splits = [split] if isinstance(split, str) else list(split)
+    for name in splits:
+        if name not in BSDS500_SPLITS:
+            raise ValueError(
+                f"split must be one of {BSDS500_SPLITS} or a list of them, got "
+                f"{name!r}."
+            )
+    home = bsds500_home(data_home)
+    if home is None:
+        raise FileNotFoundError(
+            "No local copy of BSDS500: pass data_home or set the "
+            f"{BSDS500_ENV} environment variable to a folder holding train/, "
+            "val/ and test/ with the images."
+        )
+    files = [path for name in splits for path in sorted((home / name).glob("*.jpg"))]
+    return Bunch(
+        images=[skio.imread(f) for f in files], filenames=list(map(str, files))
+    )

@@ -27,6 +27,7 @@ from .color import grey_to_lightness, luv_to_rgb, rgb_to_luv, to_grey
 __all__ = [
     "pixel_accuracy",
     "mean_ciede2000",
+    "per_image_ciede2000",
     "colourfulness",
     "colourfulness_ratio",
     "psnr",
@@ -115,6 +116,37 @@ def mean_ciede2000(true_rgb, predicted_rgb):
     """
     truths, guesses = _pairs(true_rgb, predicted_rgb)
     return _mean_of_sums(map(_ciede2000_sum, zip(truths, guesses)))
+
+
+def per_image_ciede2000(true_rgb, predicted_rgb):
+    """Mean CIEDE2000 colour difference of each image.
+
+    Parameters
+    ----------
+    true_rgb, predicted_rgb : list of ndarray or ndarray of shape (n, H, W, 3)
+        RGB images, uint8 (0..255) or float (0..1), pairwise of equal shape.
+
+    Returns
+    -------
+    delta_e : ndarray of shape (n_images,)
+
+    See Also
+    --------
+    mean_ciede2000 : The mean over all pixels of all images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from somcolor.metrics import per_image_ciede2000
+    >>> truth = np.ones((2, 2, 2, 3))
+    >>> guess = np.stack([np.ones((2, 2, 3)), np.zeros((2, 2, 3))])
+    >>> per_image_ciede2000(truth, guess).round(6).tolist()
+    [0.0, 100.0]
+    """
+    truths, guesses = _pairs(true_rgb, predicted_rgb)
+    return np.array(
+        [total / n for total, n in map(_ciede2000_sum, zip(truths, guesses))]
+    )
 
 
 def _ciede2000_sum(pair):
@@ -380,6 +412,10 @@ class EvaluationTable:
     pixel_accuracy : ndarray of shape (n_methods,)
         Share of pixels whose class equals the oracle class; NaN for the rows
         that have no class map (grey, mean chroma).
+    better_than_grey : ndarray of shape (n_methods,)
+        Share of the images on which the method's mean CIEDE2000 is lower
+        than grey's; NaN for the grey row, and for every row when the table
+        has none.
     n_images : int
         Number of evaluated images.
     majority_share : float
@@ -391,7 +427,8 @@ class EvaluationTable:
     >>> import numpy as np
     >>> from somcolor.metrics import EvaluationTable
     >>> table = EvaluationTable(["model"], np.array([12.0]), np.array([0.9]),
-    ...                         np.array([25.0]), np.array([0.4]), 3, 0.3)
+    ...                         np.array([25.0]), np.array([0.4]),
+    ...                         np.array([np.nan]), 3, 0.3)
     >>> table.as_dict()["mean_ciede2000"]
     [12.0]
     """
@@ -401,10 +438,17 @@ class EvaluationTable:
     colourfulness_ratio: np.ndarray
     psnr: np.ndarray
     pixel_accuracy: np.ndarray
+    better_than_grey: np.ndarray
     n_images: int
     majority_share: float = field(default=float("nan"))
 
-    _COLUMNS = ("mean_ciede2000", "colourfulness_ratio", "psnr", "pixel_accuracy")
+    _COLUMNS = (
+        "mean_ciede2000",
+        "colourfulness_ratio",
+        "psnr",
+        "pixel_accuracy",
+        "better_than_grey",
+    )
 
     def as_dict(self):
         """The table as a dict of plain lists, keyed by column.
@@ -443,16 +487,18 @@ class EvaluationTable:
         """
         lines = [
             "| method | mean CIEDE2000 | colourfulness ratio | PSNR (dB) | "
-            "pixel accuracy |",
-            "|---|---|---|---|---|",
+            "pixel accuracy | better than grey |",
+            "|---|---|---|---|---|---|",
         ]
         for k, method in enumerate(self.methods):
             acc = self.pixel_accuracy[k]
             acc_text = "" if np.isnan(acc) else f"{acc:.3f}"
+            better = self.better_than_grey[k]
+            better_text = "" if np.isnan(better) else f"{better:.0%}"
             lines.append(
                 f"| {method} | {self.mean_ciede2000[k]:.2f} | "
                 f"{self.colourfulness_ratio[k]:.2f} | {self.psnr[k]:.2f} | "
-                f"{acc_text} |"
+                f"{acc_text} | {better_text} |"
             )
         return "\n".join(lines)
 
@@ -505,13 +551,21 @@ def evaluate(model, rgb_images, *, mean_chroma=None, references=True):
         rows["mean chroma"] = (mean_chroma_reference(grey, mean_chroma), None)
         rows["oracle"] = (oracle_reference(model, images), true_labels)
     methods = list(rows)
-    de, cr, ps, acc = [], [], [], []
+    de, cr, ps, acc, per_image = [], [], [], [], {}
     for method in methods:
         colour, labels = rows[method]
-        de.append(mean_ciede2000(images, colour))
+        sums = [_ciede2000_sum(pair) for pair in zip(images, colour)]
+        per_image[method] = np.array([total / n for total, n in sums])
+        de.append(_mean_of_sums(sums))
         cr.append(colourfulness_ratio(images, colour))
         ps.append(psnr(images, colour))
         acc.append(np.nan if labels is None else pixel_accuracy(true_labels, labels))
+    better = [
+        np.nan
+        if method == "grey" or "grey" not in per_image
+        else float(np.mean(per_image[method] < per_image["grey"]))
+        for method in methods
+    ]
     flat = _flat_labels(true_labels)
     return EvaluationTable(
         methods=methods,
@@ -519,6 +573,7 @@ def evaluate(model, rgb_images, *, mean_chroma=None, references=True):
         colourfulness_ratio=np.array(cr),
         psnr=np.array(ps),
         pixel_accuracy=np.array(acc),
+        better_than_grey=np.array(better),
         n_images=len(images),
         majority_share=float(np.bincount(flat).max() / flat.size),
     )

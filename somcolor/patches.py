@@ -50,21 +50,57 @@ def _as_image_list(images):
     return out
 
 
-class PatchExtractor(TransformerMixin, BaseEstimator):
-    """Extract the square patch around pixels of 2-D images as feature rows.
+def _scales(value, name):
+    """A context or texture option as a tuple of scales (empty for None)."""
+    if value is None:
+        return ()
+    values = (value,) if isinstance(value, Integral) else value
+    try:
+        scales = tuple(values)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be None, an int >= 2 or a sequence of them, got {value!r}."
+        ) from None
+    if not scales or any(
+        not isinstance(s, Integral) or isinstance(s, bool) or s < 2 for s in scales
+    ):
+        raise ValueError(
+            f"{name} must be None, an int >= 2 or a non-empty sequence of ints "
+            f">= 2, got {value!r}."
+        )
+    return tuple(int(s) for s in scales)
 
-    Each row holds the ``patch_size x patch_size`` neighbourhood of one pixel,
-    flattened row-major (the layout of
-    :func:`sklearn.feature_extraction.image.extract_patches_2d`). Rows are
-    ordered image by image, and row-major within an image.
+
+class PatchExtractor(TransformerMixin, BaseEstimator):
+    """Feature rows of pixels of 2-D images: their patch, context, texture.
+
+    The feature stage of :class:`~somcolor.ColorizerPipeline`: everything the
+    classifier sees about a pixel is defined here, and computed by the same
+    compiled code when training (at sampled pixels) and when colorizing (at
+    every pixel). Each row holds, in this order:
+
+    1. the ``patch_size x patch_size`` neighbourhood of the pixel, flattened
+       row-major (the layout of
+       :func:`sklearn.feature_extraction.image.extract_patches_2d`; the
+       paper's features);
+    2. per ``context`` scale ``s``, a coarser and wider view: the mean of the
+       image over the ``s x s`` box around each of the 3x3 points ``s``
+       pixels apart centred on the pixel (9 values, a ``3 s`` pixel wide
+       neighbourhood; points are clamped to the image, boxes cut to it);
+    3. per ``texture`` scale ``s``: the standard deviation of the image over
+       the ``s x s`` box around the pixel (cut to the image);
+    4. with ``position``: the pixel's row and column scaled to [0, 1].
+
+    Rows are ordered image by image, and row-major within an image. Box
+    features are exact box means (integral images), computed in float64.
 
     Two modes:
 
-    * dense (``max_patches=None``): one row per pixel. Borders are padded
-      with :func:`numpy.pad` in mode ``padding`` so every pixel gets a patch
-      and the row count equals the pixel count; ``padding='valid'`` instead
-      keeps only pixels whose patch fits inside the image (the paper's
-      cropping), ``(H - p + 1) * (W - p + 1)`` rows per image.
+    * dense (``max_patches=None``): one row per pixel. Borders of the patch
+      are padded with :func:`numpy.pad` in mode ``padding`` so every pixel
+      gets a row; ``padding='valid'`` instead keeps only pixels whose patch
+      fits inside the image (the paper's cropping), ``(H - p + 1) * (W - p +
+      1)`` rows per image.
     * sampled (``max_patches`` set): that many distinct pixels per image,
       drawn with ``random_state``. :meth:`sample_positions` tells which pixel
       each row came from.
@@ -74,19 +110,28 @@ class PatchExtractor(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     patch_size : int, default=3
-        Odd side of the square patch (3, 5, 11, ...).
+        Odd side of the square patch (1, 3, 5, 11, ...).
     padding : {'reflect', 'symmetric', 'edge', 'constant', 'wrap', 'valid'}, \
 default='reflect'
-        How borders are handled: a :func:`numpy.pad` mode, or 'valid' to
-        keep only pixels whose patch lies inside the image.
+        How the patch's borders are handled: a :func:`numpy.pad` mode, or
+        'valid' to keep only pixels whose patch lies inside the image.
     max_patches : int, float or None, default=None
         None for dense extraction; an int for that many pixels per image
         (all of them where an image has fewer); a float in (0, 1] for that
         share of each image's pixels.
     dtype : data-type, default=np.float32
-        Dtype of the patch rows.
+        Dtype of the feature rows.
     random_state : int, RandomState instance or None, default=None
         Draws the sampled pixels. Pass an int for reproducible output.
+    context : int, sequence of int or None, default=None
+        Scales (>= 2) of the context pyramid, 9 features each; for example
+        ``(4, 8, 16, 32)`` sees up to 48 pixels away. None: no context.
+    texture : int, sequence of int or None, default=None
+        Box sides (>= 2) of the local standard deviation, one feature each.
+        None: no texture features.
+    position : bool, default=False
+        Append the pixel's row and column scaled to [0, 1] (the paper's
+        future work). Assumes images framed alike (sky at the top).
 
     See Also
     --------
@@ -109,6 +154,11 @@ default='reflect'
     (5, 3)
     >>> bool((patches[:, 4] == image[positions[:, 1], positions[:, 2]]).all())
     True
+    >>> wide = PatchExtractor(3, context=(2, 4), texture=3, position=True)
+    >>> wide.transform([image]).shape  # 9 + 2 * 9 + 1 + 2 features
+    (16, 30)
+    >>> list(wide.get_feature_names_out()[[0, 9, 27, 28, 29]])
+    ['patch_0_0', 'context2_0_0', 'std3', 'row', 'col']
     """
 
     def __init__(
@@ -119,12 +169,18 @@ default='reflect'
         max_patches=None,
         dtype=np.float32,
         random_state=None,
+        context=None,
+        texture=None,
+        position=False,
     ):
         self.patch_size = patch_size
         self.padding = padding
         self.max_patches = max_patches
         self.dtype = dtype
         self.random_state = random_state
+        self.context = context
+        self.texture = texture
+        self.position = position
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -163,6 +219,10 @@ default='reflect'
                     include_boundaries="right",
                 )
         np.dtype(self.dtype)
+        _scales(self.context, "context")
+        _scales(self.texture, "texture")
+        if not isinstance(self.position, (bool, np.bool_)):
+            raise TypeError(f"position must be True or False, got {self.position!r}.")
 
     def fit(self, X=None, y=None):
         """Validate the parameters; the extractor learns nothing.
@@ -179,18 +239,77 @@ default='reflect'
         self._check_params()
         return self
 
+    def get_feature_names_out(self, input_features=None):
+        """Names of the features, in the order of the rows' columns.
+
+        Parameters
+        ----------
+        input_features : ignored
+            The features are computed from images, not from input columns.
+
+        Returns
+        -------
+        names : ndarray of str
+            ``patch_i_j``, ``context{s}_i_j`` (i, j in 0..2), ``std{s}``,
+            ``row``, ``col``.
+        """
+        self._check_params()
+        p = self.patch_size
+        names = [f"patch_{i}_{j}" for i in range(p) for j in range(p)]
+        for s in _scales(self.context, "context"):
+            names += [f"context{s}_{i}_{j}" for i in range(3) for j in range(3)]
+        names += [f"std{s}" for s in _scales(self.texture, "texture")]
+        if self.position:
+            names += ["row", "col"]
+        return np.asarray(names, dtype=object)
+
+    def _n_features(self):
+        return (
+            self.patch_size**2
+            + 9 * len(_scales(self.context, "context"))
+            + len(_scales(self.texture, "texture"))
+            + 2 * bool(self.position)
+        )
+
+    def _spec(self):
+        """The options as the kernels take them (see ``_patch_kernels``)."""
+        return (
+            int(self.patch_size),
+            np.asarray(_scales(self.context, "context"), dtype=np.int64),
+            np.asarray(_scales(self.texture, "texture"), dtype=np.int64),
+            bool(self.position),
+        )
+
+    def _prepare(self, image, padding=None):
+        """One image as the kernels take it: padded patch plane, integral images.
+
+        ``padding`` overrides the extractor's (colorizing pads a 'valid'
+        extractor's images by reflection so that every pixel gets a row).
+        """
+        padding = self.padding if padding is None else padding
+        half = self.patch_size // 2
+        plane = np.asarray(image).astype(self.dtype, copy=False)
+        if padding == "valid":
+            padded, offset = np.ascontiguousarray(plane), -half
+        else:
+            padded, offset = np.pad(plane, half, mode=padding), 0
+        height, width = image.shape
+        if self.context is None and self.texture is None:
+            sums = np.zeros((2, 1, 1))
+        else:
+            sums = np.zeros((2, height + 1, width + 1))
+            sums[0, 1:, 1:] = image
+            np.square(sums[0], out=sums[1])
+            np.cumsum(sums, axis=1, out=sums)
+            np.cumsum(sums, axis=2, out=sums)
+        return padded, offset, sums, height, width
+
     def _valid_extent(self, shape):
         """First valid row/col and the extent of the area patches may centre on."""
         half = self.patch_size // 2
         if self.padding == "valid":
             return half, shape[0] - 2 * half, shape[1] - 2 * half
         return 0, shape[0], shape[1]
-
-    def _pad(self, image):
-        half = self.patch_size // 2
-        if self.padding == "valid":
-            return image
-        return np.pad(image, half, mode=self.padding)
 
     def n_patches(self, image_shape):
         """Number of rows :meth:`transform` gives for one image of that shape.
@@ -269,18 +388,18 @@ default='reflect'
         return np.concatenate(blocks)
 
     def extract_at(self, images, positions):
-        """Patches centred on the given pixels.
+        """Feature rows of the given pixels.
 
         Parameters
         ----------
         images : list of 2-D ndarray or ndarray of shape (n, H, W)
         positions : array-like of shape (n_patches, 3)
-            ``(image index, row, column)`` of each patch centre, as returned
-            by :meth:`sample_positions`.
+            ``(image index, row, column)`` of each pixel, as returned by
+            :meth:`sample_positions`.
 
         Returns
         -------
-        patches : ndarray of shape (n_patches, patch_size ** 2)
+        rows : ndarray of shape (n_patches, n_features)
         """
         self._check_params()
         images = _as_image_list(images)
@@ -296,7 +415,8 @@ default='reflect'
                 f"positions refer to image indices outside 0..{len(images) - 1}."
             )
         p = self.patch_size
-        out = np.empty((len(positions), p * p), dtype=self.dtype)
+        spec = self._spec()
+        out = np.empty((len(positions), self._n_features()), dtype=self.dtype)
         order = np.argsort(positions[:, 0], kind="stable")
         bounds = np.searchsorted(positions[order, 0], np.arange(len(images) + 1))
         for index, image in enumerate(images):
@@ -316,18 +436,14 @@ default='reflect'
                     f"positions for images[{index}] fall outside the pixels "
                     f"whose {p}x{p} patch is available."
                 )
-            # Top-left corner in the padded (or raw, for 'valid') image.
-            shift = p // 2 if self.padding == "valid" else 0
-            block = np.empty((len(rows_idx), p * p), dtype=self.dtype)
-            _patch_kernels.sampled_patches(
-                self._pad(image), p, rows - shift, cols - shift, block
-            )
+            block = np.empty((len(rows_idx), out.shape[1]), dtype=self.dtype)
+            _patch_kernels.sampled_rows(self._prepare(image), spec, rows, cols, block)
             out[rows_idx] = block
         return out
 
     @bounded_in_dask_workers
     def transform(self, images):
-        """Patch rows of the images: dense, or sampled if ``max_patches`` is set.
+        """Feature rows of the images: dense, or sampled if ``max_patches`` is set.
 
         Parameters
         ----------
@@ -336,7 +452,7 @@ default='reflect'
 
         Returns
         -------
-        patches : ndarray of shape (n_patches, patch_size ** 2)
+        rows : ndarray of shape (n_patches, n_features)
             In ``dtype``. Dense: rows image by image, row-major within each
             image. Sampled: in the order of :meth:`sample_positions`.
         """
@@ -345,8 +461,10 @@ default='reflect'
         if self.max_patches is not None:
             return self.extract_at(images, self.sample_positions(images))
         p = self.patch_size
+        spec = self._spec()
         counts = [self.n_patches(image.shape) for image in images]
-        out = np.empty((sum(counts), p * p), dtype=self.dtype)
+        n_features = self._n_features()
+        out = np.empty((sum(counts), n_features), dtype=self.dtype)
         start = 0
         for index, (image, count) in enumerate(zip(images, counts)):
             if count == 0:
@@ -356,11 +474,20 @@ default='reflect'
                         f"a {p}x{p} patch, which padding='valid' needs."
                     )
                 continue
+            offset, height, width = self._valid_extent(image.shape)
             kernel = (
-                _patch_kernels.dense_patches_serial
-                if count * p * p < _SERIAL_MAX_VALUES
-                else _patch_kernels.dense_patches
+                _patch_kernels.dense_rows_serial
+                if count * n_features < _SERIAL_MAX_VALUES
+                else _patch_kernels.dense_rows
             )
-            kernel(self._pad(image), p, out[start : start + count])
+            kernel(
+                self._prepare(image),
+                spec,
+                offset,
+                offset + height,
+                offset,
+                offset + width,
+                out[start : start + count],
+            )
             start += count
         return out

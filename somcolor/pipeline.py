@@ -8,7 +8,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _fast_predict, _features, _parallel, metrics
+from . import _fast_predict, _options, _parallel, metrics
 from ._fpenv import flush_denormals
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
@@ -60,23 +60,16 @@ def _seed(estimator, rng):
     return estimator
 
 
-def _training_rows(task, extractor, position_features, context):
-    """Features and (U, V) chroma of the sampled pixels of one training image.
+def _training_rows(task, extractor):
+    """Feature rows and (U, V) chroma of the sampled pixels of one training image.
 
     ``task`` is ``(rgb_image, rows_cols)``; a parallel task of ``fit``.
     """
     image, where = task
     luv = rgb_to_luv(image)
-    lightness = luv[..., 0] / 100.0
-    rows, cols = where[:, 0], where[:, 1]
-    positions = np.column_stack([np.zeros(len(where), dtype=np.intp), rows, cols])
-    patches = extractor.extract_at([lightness], positions)
-    if position_features or context is not None:
-        extra = _features.extra_features(
-            lightness, rows, cols, positions=position_features, context=context
-        )
-        patches = np.hstack([patches, extra.astype(patches.dtype)])
-    return patches, luv[rows, cols, 1:]
+    positions = np.column_stack([np.zeros(len(where), dtype=np.intp), where])
+    rows = extractor.extract_at([luv[..., 0] / 100.0], positions)
+    return rows, luv[where[:, 0], where[:, 1], 1:]
 
 
 class ColorizerPipeline(BaseEstimator):
@@ -97,10 +90,14 @@ class ColorizerPipeline(BaseEstimator):
         fit, ``predict`` and ``codebook_``. None means
         ``SOMQuantizer(n_rows=3, n_cols=3)``, the paper's 9 colours.
     extractor : PatchExtractor or None, default=None
-        None means ``PatchExtractor(patch_size=3)`` (reflect padding). With
-        ``padding='valid'``, training pixels are drawn where the whole patch
-        fits (as in the paper), and colorizing pads by reflection so that
-        every pixel gets a colour.
+        The feature stage: what the classifier sees about a pixel (its L
+        patch and, beyond the paper, wider context, texture and position;
+        see :class:`~somcolor.PatchExtractor`), computed by the same code for
+        training and colorizing. None means ``PatchExtractor(patch_size=3)``
+        (reflect padding), the paper's features. With ``padding='valid'``,
+        training pixels are drawn where the whole patch fits (as in the
+        paper), and colorizing pads by reflection so that every pixel gets a
+        colour.
     classifier : classifier or None, default=None
         Fitted on (patches, classes). None means
         ``MLPClassifier(hidden_layer_sizes=(50, 50), learning_rate_init=0.001,
@@ -146,13 +143,6 @@ class ColorizerPipeline(BaseEstimator):
         and 1 gives every patch the same weight, so it is the same as None
         (no weights are passed). Zhang et al. use 0.5. None: no weights (the
         paper). The classifier must accept ``sample_weight``.
-    position_features : bool, default=False
-        Append the pixel's row and column, scaled to [0, 1], to its patch
-        (the paper's future work).
-    context : int >= 2 or None, default=None
-        Append a coarser, wider view: the 3x3 points ``context`` pixels
-        apart of L box-blurred over ``context x context`` (9 more features,
-        a ``3 * context`` pixel wide neighbourhood). None: patch only.
     predict_scale : {'input', 'training'}, default='input'
         'input' colorizes grey images at their own size (the paper).
         'training' first shrinks a grey image larger than the training
@@ -222,8 +212,6 @@ class ColorizerPipeline(BaseEstimator):
         decoding="argmax",
         temperature=0.38,
         rebalance=None,
-        position_features=False,
-        context=None,
         predict_scale="input",
     ):
         self.quantizer = quantizer
@@ -236,8 +224,6 @@ class ColorizerPipeline(BaseEstimator):
         self.decoding = decoding
         self.temperature = temperature
         self.rebalance = rebalance
-        self.position_features = position_features
-        self.context = context
         self.predict_scale = predict_scale
 
     # -- parameters -------------------------------------------------------
@@ -364,8 +350,6 @@ class ColorizerPipeline(BaseEstimator):
             ),
             self.n_jobs,
             extractor,
-            self.position_features,
-            self.context,
             verbose=self.verbose,
             desc="cutting patches",
             total=len(images),
@@ -394,7 +378,7 @@ class ColorizerPipeline(BaseEstimator):
         fit_params = {}
         # rebalance=1 is the uniform end of the mix: equal weights, none passed.
         if self.rebalance is not None and self.rebalance < 1:
-            fit_params["sample_weight"] = _features.rebalance_weights(
+            fit_params["sample_weight"] = _options.rebalance_weights(
                 labels, np.asarray(quantizer.codebook_, np.float64), self.rebalance
             )
         # Subnormal numbers, which Adam's decaying moments reach after a few
@@ -415,7 +399,7 @@ class ColorizerPipeline(BaseEstimator):
         )
         return self
 
-    # -- options beyond the paper (see _features.py) ------------------------
+    # -- options beyond the paper (see _options.py) -------------------------
 
     def _check_options(self):
         if self.decoding not in _DECODINGS:
@@ -438,28 +422,40 @@ class ColorizerPipeline(BaseEstimator):
                 max_val=1,
                 include_boundaries="right",
             )
-        if self.context is not None:
-            check_scalar(self.context, "context", Integral, min_val=2)
         if self.predict_scale not in _PREDICT_SCALES:
             raise ValueError(
                 f"predict_scale must be one of {_PREDICT_SCALES}, got "
                 f"{self.predict_scale!r}."
             )
 
-    def _has_extra_features(self):
-        return bool(self.position_features) or self.context is not None
+    # -- predict: the reference path (see _fast_predict.py for the other) ---
+
+    def _fast_path_applicable(self):
+        """Whether the compiled path (same output, see ``_fast_predict``) applies."""
+        return _fast_predict.applicable(self)
+
+    def _dense_extractor(self):
+        """The fitted extractor, dense, padding by reflection if it was 'valid'."""
+        if self.extractor_.padding == "valid":
+            return clone(self.extractor_).set_params(
+                padding="reflect", max_patches=None
+            )
+        if self.extractor_.max_patches is not None:
+            return clone(self.extractor_).set_params(max_patches=None)
+        return self.extractor_
 
     def _dense_features(self, lightness):
         """Feature rows of every pixel of one image, from its L in [0, 100]."""
-        scaled = lightness / 100.0
-        patches = self._dense_extractor().transform([scaled])
-        if not self._has_extra_features():
-            return patches
-        rows, cols = np.divmod(np.arange(scaled.size), scaled.shape[1])
-        extra = _features.extra_features(
-            scaled, rows, cols, positions=self.position_features, context=self.context
-        )
-        return np.hstack([patches, extra.astype(patches.dtype)])
+        return self._dense_extractor().transform([lightness / 100.0])
+
+    def _labels_from_lightness(self, lightness):
+        """Class map of one image, from its L in [0, 100]."""
+        features = self._dense_features(lightness)
+        labels = np.empty(len(features), dtype=np.intp)
+        for start in range(0, len(features), _PREDICT_CHUNK):
+            stop = start + _PREDICT_CHUNK
+            labels[start:stop] = self.classifier_.predict(features[start:stop])
+        return labels.reshape(lightness.shape)
 
     def _soft_chroma(self, lightness):
         """(U, V) map of one image by the annealed mean of codebook colours."""
@@ -469,51 +465,21 @@ class ColorizerPipeline(BaseEstimator):
         for start in range(0, len(features), _PREDICT_CHUNK):
             stop = start + _PREDICT_CHUNK
             proba = self.classifier_.predict_proba(features[start:stop])
-            uv[start:stop] = _features.annealed_mean(proba, colours, self.temperature)
+            uv[start:stop] = _options.annealed_mean(proba, colours, self.temperature)
         return uv.reshape(lightness.shape + (2,))
 
     def _chroma_at_own_scale(self, lightness):
-        if getattr(self, "decoding", "argmax") == "soft":
+        if self.decoding == "soft":
             return self._soft_chroma(lightness)
         return self.codebook_[self._labels_from_lightness(lightness)]
 
     def _chroma_from_lightness(self, lightness):
         """(U, V) map of one image, from its L in [0, 100]."""
-        if getattr(self, "predict_scale", "input") == "training":
-            factor = np.sqrt(lightness.size) / self.training_size_
-            if factor > 1:
-                small_shape = tuple(
-                    max(1, int(round(n / factor))) for n in lightness.shape
-                )
-                small = _features.resize_to(lightness, small_shape, order=1)
-                uv = self._chroma_at_own_scale(small)
-                return _features.resize_to(uv, lightness.shape, order=1)
-        return self._chroma_at_own_scale(lightness)
-
-    # -- predict ----------------------------------------------------------
-
-    def _fast_path_applicable(self):
-        """Whether the fast path (same output, see ``_fast_predict``) applies."""
-        return _fast_predict.applicable(self)
-
-    def _dense_extractor(self):
-        """The fitted extractor, padding by reflection if it was 'valid'."""
-        if self.extractor_.padding == "valid":
-            return clone(self.extractor_).set_params(
-                padding="reflect", max_patches=None
-            )
-        if self.extractor_.max_patches is not None:
-            return clone(self.extractor_).set_params(max_patches=None)
-        return self.extractor_
-
-    def _labels_from_lightness(self, lightness):
-        """Class map of one image, from its L in [0, 100]."""
-        patches = self._dense_features(lightness)
-        labels = np.empty(len(patches), dtype=np.intp)
-        for start in range(0, len(patches), _PREDICT_CHUNK):
-            stop = start + _PREDICT_CHUNK
-            labels[start:stop] = self.classifier_.predict(patches[start:stop])
-        return labels.reshape(lightness.shape)
+        small = _options.training_scale_shape(self, lightness.shape)
+        if small is None:
+            return self._chroma_at_own_scale(lightness)
+        uv = self._chroma_at_own_scale(_options.shrink(lightness, small))
+        return _options.enlarge(uv, lightness.shape)
 
     @bounded_in_dask_workers
     def predict_labels(self, grey_images):
@@ -565,7 +531,7 @@ class ColorizerPipeline(BaseEstimator):
         worker, so that a table built per call is built few times), and the
         results are put back in order.
         """
-        n_jobs = getattr(self, "n_jobs", None)  # absent in models saved before it
+        n_jobs = self.n_jobs
         workers = _parallel.n_workers(n_jobs)
         if workers == 1:
             return serial(grey_images, self, self.verbose)
@@ -618,7 +584,7 @@ class ColorizerPipeline(BaseEstimator):
         sums = _parallel.parallel_map(
             metrics._ciede2000_sum,
             zip(images, predicted),
-            getattr(self, "n_jobs", None),
+            self.n_jobs,
             verbose=self.verbose,
             desc="comparing",
             total=len(images),

@@ -2,8 +2,10 @@
 running the repository's scripts from a terminal.
 
 The eight-scene data set is found through the ``SOMCOLOR_SCENE8``
-environment variable (the folder holding ``opencountry/`` etc.). Tests that
-need it are skipped, with the reason, when it is not set or not there.
+environment variable (the folder holding ``opencountry/`` etc.), BSDS500
+through ``SOMCOLOR_BSDS500`` (the folder holding ``train/``, ``val/`` and
+``test/``). Tests that need them are skipped, with the reason, when they are
+not set or not there.
 """
 
 import os
@@ -16,7 +18,14 @@ import pytest
 from skimage import data as skdata
 from skimage.transform import resize
 
-from somcolor.datasets import SCENE8_ENV, load_scene8, scene8_home
+from somcolor.datasets import (
+    BSDS500_ENV,
+    SCENE8_ENV,
+    bsds500_home,
+    load_bsds500,
+    load_scene8,
+    scene8_home,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -65,6 +74,17 @@ def _scene8_or_skip():
             f"eight-scene data not found: set {SCENE8_ENV} to the folder holding "
             "opencountry/ (in CI: ../shared/data/scene8)"
         )
+
+
+@pytest.fixture(scope="session")
+def bsds500_test():
+    """The 200 BSDS500 test photographs; skip, with the reason, without them."""
+    if bsds500_home() is None:
+        pytest.skip(
+            f"BSDS500 not found: set {BSDS500_ENV} to the folder holding train/, "
+            "val/ and test/ (in CI: ../shared/data/bsds500)"
+        )
+    return load_bsds500("test")
 
 
 @pytest.fixture(scope="session")

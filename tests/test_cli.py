@@ -227,7 +227,10 @@ def test_colorize_reports_bad_inputs_in_one_line(
 
     for argv, expected in [
         (["colorize", str(fitted_model), str(tmp_path / "missing.png")], "No file"),
-        (["colorize", str(tmp_path / "nope.skops"), str(inputs)], "No model file"),
+        (
+            ["colorize", str(tmp_path / "nope.skops"), str(inputs)],
+            "names no model file, and is not the name of a shipped model",
+        ),
         (["colorize", str(inputs / "notes.png"), str(inputs)], "not a somcolor model"),
     ]:
         status = main(argv + ["-o", str(outdir)])
@@ -287,14 +290,28 @@ def test_fit_quality_options_reach_the_model(tmp_path, small_rgb_images):
     tuned = tmp_path / "tuned.skops"
     assert main(common + ["-o", str(plain)]) == 0
     options = ["--decoding", "soft", "--temperature", "0.5", "--rebalance", "0.5"]
-    options += ["--position-features", "--context", "3", "--predict-scale", "training"]
+    options += ["--position-features", "--context", "3,6", "--texture", "5"]
+    options += ["--predict-scale", "training"]
     assert main(common + ["-o", str(tuned)] + options) == 0
     model = load(tuned)
     params = model.get_params()
     assert params["decoding"] == "soft" and params["temperature"] == 0.5
-    assert params["rebalance"] == 0.5 and params["position_features"] is True
-    assert params["context"] == 3 and params["predict_scale"] == "training"
-    # 9 patch values + 2 positions + 9 context values.
-    assert model.classifier_.n_features_in_ == 20
+    assert params["rebalance"] == 0.5 and params["extractor__position"] is True
+    assert params["extractor__context"] == (3, 6)
+    assert params["extractor__texture"] == (5,)
+    assert params["predict_scale"] == "training"
+    # 9 patch values + 18 context values + 1 texture value + 2 positions.
+    assert model.classifier_.n_features_in_ == 30
     grey = to_grey(small_rgb_images[2:3])
     assert not np.array_equal(model.predict(grey)[0], load(plain).predict(grey)[0])
+
+
+@pytest.mark.parametrize(
+    "option, value", [("--context", "1"), ("--texture", "3,x"), ("--context", ",")]
+)
+def test_fit_refuses_bad_scales(tmp_path, capsys, small_rgb_images, option, value):
+    _write_folder(tmp_path / "train", small_rgb_images[:1])
+    out = tmp_path / "m.skops"
+    status = main(["fit", str(tmp_path / "train"), "-o", str(out), option, value])
+    assert status == 1 and not out.exists()
+    assert f"{option} must be integers >= 2" in capsys.readouterr().err

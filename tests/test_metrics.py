@@ -15,6 +15,7 @@ from somcolor.metrics import (
     mean_ciede2000,
     oracle_labels,
     oracle_reference,
+    per_image_ciede2000,
     pixel_accuracy,
     psnr,
 )
@@ -149,11 +150,22 @@ def test_evaluate_rows_match_the_metric_functions(small_rgb_images):
     assert np.isnan(table.pixel_accuracy[1]) and np.isnan(table.pixel_accuracy[2])
     # The oracle is the best colorization with this codebook.
     assert table.mean_ciede2000[3] < table.mean_ciede2000[1]
+    # Better than grey: counted image by image.
+    per_image = per_image_ciede2000(test, colour)
+    grey_per_image = per_image_ciede2000(test, grey_reference(grey))
+    assert table.better_than_grey[0] == np.mean(per_image < grey_per_image)
+    assert np.isnan(table.better_than_grey[1])
+    assert table.better_than_grey[3] == 1.0
+    np.testing.assert_allclose(
+        np.average(per_image, weights=[im.shape[0] * im.shape[1] for im in test]),
+        table.mean_ciede2000[0],
+    )
     assert set(table.as_dict()) == {
         "methods",
         "mean_ciede2000",
         "colourfulness_ratio",
         "psnr",
         "pixel_accuracy",
+        "better_than_grey",
     }
     assert table.to_markdown().count("\n") == 5

@@ -5,19 +5,13 @@ import pickle
 
 import numpy as np
 import pytest
-from scipy.ndimage import uniform_filter
 from skimage import color as skcolor
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 
-from somcolor import ColorizerPipeline, SOMQuantizer, to_grey
-from somcolor._features import (
-    annealed_mean,
-    context_features,
-    position_features,
-    rebalance_weights,
-)
+from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer, to_grey
+from somcolor._options import annealed_mean, rebalance_weights, shrink
 from somcolor.metrics import oracle_labels, pixel_accuracy
 
 FAST = dict(classifier=MLPClassifier((20,), max_iter=30, random_state=0))
@@ -38,9 +32,12 @@ def test_defaults_reproduce_the_paper():
     params = ColorizerPipeline().get_params()
     assert params["decoding"] == "argmax"
     assert params["rebalance"] is None
-    assert params["position_features"] is False
-    assert params["context"] is None
     assert params["predict_scale"] == "input"
+    # The paper's features: the 3x3 patch alone.
+    assert params["extractor__patch_size"] == 3
+    assert params["extractor__context"] is None
+    assert params["extractor__texture"] is None
+    assert params["extractor__position"] is False
 
 
 # -- helpers, against independent expectations ----------------------------
@@ -73,26 +70,22 @@ def test_rebalance_weights_known_values():
     np.testing.assert_allclose(rebalance_weights(labels, same, 0.0), 1.0)
 
 
-def test_position_features_scale_to_unit_interval():
-    rows, cols = np.array([0, 2, 4]), np.array([0, 1, 9])
+def test_shrink_averages_areas():
+    image = np.arange(24.0).reshape(4, 6)
+    # Integer factors: the mean of each block.
     np.testing.assert_allclose(
-        position_features((5, 10), rows, cols), [[0, 0], [0.5, 1 / 9], [1, 1]]
+        shrink(image, (2, 3)), image.reshape(2, 2, 3, 2).mean(axis=(1, 3))
     )
-
-
-def test_context_features_on_a_ramp():
-    # A horizontal ramp: box means of a linear function are the function
-    # itself away from the borders, so the 3x3 dilated points read the ramp.
-    image = np.tile(np.arange(20.0), (20, 1))
-    f = context_features(image, np.array([10]), np.array([10]), 3)
-    np.testing.assert_allclose(f.reshape(3, 3), np.tile([7.0, 10.0, 13.0], (3, 1)))
-    # And on any image the centre column is the blurred image itself.
-    rng = np.random.default_rng(0)
-    noise = rng.random((12, 9))
-    rows, cols = np.divmod(np.arange(noise.size), noise.shape[1])
-    f = context_features(noise, rows, cols, 2)
+    # Any factor: the mean is kept, and a constant stays constant.
+    odd = np.random.default_rng(0).random((17, 29))
+    small = shrink(odd, (5, 7))
+    assert small.shape == (5, 7)
+    np.testing.assert_allclose(small.mean(), odd.mean())
+    np.testing.assert_allclose(shrink(np.full((13, 11), 0.3), (4, 5)), 0.3)
+    # Output cells covering 1.5 input cells: [0, 1.5) and [1.5, 3).
     np.testing.assert_allclose(
-        f[:, 4], uniform_filter(noise, 2, mode="reflect").ravel()
+        shrink(np.array([[0.0, 3.0, 6.0]]), (1, 2)),
+        [[(1 * 0.0 + 0.5 * 3.0) / 1.5, (0.5 * 3.0 + 1 * 6.0) / 1.5]],
     )
 
 
@@ -172,7 +165,7 @@ def test_position_features_let_the_model_use_where_a_pixel_is():
         SOMQuantizer(1, 2), classifier=clf, pixels_per_image=256, random_state=0
     )
     blind = clone(base).fit(train)
-    seeing = clone(base).set_params(position_features=True).fit(train)
+    seeing = clone(base).set_params(extractor__position=True).fit(train)
     assert seeing.classifier_.n_features_in_ == 9 + 2
     grey = to_grey(test)
     acc_seeing = pixel_accuracy(
@@ -185,10 +178,16 @@ def test_position_features_let_the_model_use_where_a_pixel_is():
 
 
 def test_context_adds_nine_features_and_changes_output(fitted, small_rgb_images):
-    model = _refit(fitted, small_rgb_images, context=3)
+    model = _refit(fitted, small_rgb_images, extractor__context=3)
     assert model.classifier_.n_features_in_ == 9 + 9
-    both = _refit(fitted, small_rgb_images, context=3, position_features=True)
-    assert both.classifier_.n_features_in_ == 9 + 2 + 9
+    both = _refit(
+        fitted,
+        small_rgb_images,
+        extractor__context=(3, 6),
+        extractor__texture=5,
+        extractor__position=True,
+    )
+    assert both.classifier_.n_features_in_ == 9 + 18 + 1 + 2
     grey = to_grey(small_rgb_images[:1])
     assert not np.allclose(model.predict(grey)[0], fitted.predict(grey)[0])
 
@@ -225,7 +224,7 @@ def test_predict_scale_training(fitted, small_rgb_images):
         ({"decoding": "mean"}, "decoding"),
         ({"temperature": 0}, "temperature"),
         ({"rebalance": 1.5}, "rebalance"),
-        ({"context": 1}, "context"),
+        ({"extractor": PatchExtractor(context=1)}, "context"),
         ({"predict_scale": "big"}, "predict_scale"),
     ],
 )
@@ -240,8 +239,9 @@ OPTIONS = dict(
     decoding="soft",
     temperature=0.5,
     rebalance=0.5,
-    position_features=True,
-    context=3,
+    extractor__position=True,
+    extractor__context=(3, 6),
+    extractor__texture=4,
     predict_scale="training",
 )
 
@@ -250,7 +250,7 @@ def test_options_clone_pickle_and_grid_search(small_rgb_images):
     model = ColorizerPipeline(pixels_per_image=200, random_state=0, **FAST)
     model.set_params(**OPTIONS)
     assert {k: model.get_params()[k] for k in OPTIONS} == OPTIONS
-    assert clone(model).get_params()["context"] == 3
+    assert clone(model).get_params()["extractor__context"] == (3, 6)
     model.fit(small_rgb_images[:3])
     grey = to_grey(small_rgb_images[3:])
     again = pickle.loads(pickle.dumps(model))
@@ -258,7 +258,7 @@ def test_options_clone_pickle_and_grid_search(small_rgb_images):
         np.testing.assert_array_equal(a, b)
     search = GridSearchCV(
         ColorizerPipeline(pixels_per_image=100, random_state=0, **FAST),
-        {"decoding": ["argmax", "soft"], "position_features": [False, True]},
+        {"decoding": ["argmax", "soft"], "extractor__position": [False, True]},
         cv=2,
     ).fit(small_rgb_images[:3])
     assert search.best_params_["decoding"] in ("argmax", "soft")

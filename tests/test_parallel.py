@@ -24,9 +24,10 @@ def _fit(images, **params):
     classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, tol=1e-3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return ColorizerPipeline(
-            classifier=classifier, pixels_per_image=300, random_state=0, **params
-        ).fit(images)
+        model = ColorizerPipeline(
+            classifier=classifier, pixels_per_image=300, random_state=0
+        )
+        return model.set_params(**params).fit(images)
 
 
 def _assert_same_model(a, b):
@@ -41,7 +42,7 @@ def _assert_same_model(a, b):
     [
         ("loky", {}),
         ("threading", {}),
-        ("loky", {"position_features": True, "context": 3}),
+        ("loky", {"extractor__position": True, "extractor__context": 3}),
     ],
 )
 def test_fit_and_predict_do_not_depend_on_n_jobs(small_rgb_images, backend, options):

@@ -121,3 +121,42 @@ def test_bad_inputs():
         PatchExtractor(3).extract_at([np.zeros((4, 4))], [[0, 4, 0]])
     with pytest.raises(ValueError, match="image indices"):
         PatchExtractor(3).extract_at([np.zeros((4, 4))], [[1, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"context": 1}, ValueError, "context must be None, an int >= 2"),
+        ({"context": (4, 0)}, ValueError, "context"),
+        ({"context": ()}, ValueError, "context"),
+        ({"context": 2.5}, TypeError, "context"),
+        ({"texture": (3, True)}, ValueError, "texture"),
+        ({"texture": "3"}, ValueError, "texture"),
+        ({"position": "yes"}, TypeError, "position must be True or False"),
+    ],
+)
+def test_bad_feature_options(params, error, match):
+    with pytest.raises(error, match=match):
+        PatchExtractor(3, **params).transform([np.zeros((5, 5))])
+
+
+def test_feature_names_count_and_order():
+    ex = PatchExtractor(1, context=[3, 5], texture=4, position=True)
+    names = list(ex.get_feature_names_out())
+    rows = ex.transform([np.random.default_rng(0).random((6, 7))])
+    assert rows.shape == (42, len(names)) == (42, 1 + 18 + 1 + 2)
+    assert names[:3] == ["patch_0_0", "context3_0_0", "context3_0_1"]
+    assert names[-3:] == ["std4", "row", "col"]
+    # The row feature is the pixel's row scaled to [0, 1]: 0 .. 1 by sixths.
+    np.testing.assert_allclose(rows[::7, names.index("row")], np.arange(6) / 5)
+    # The centre context point at scale 3 is the 3x3 box mean around the pixel.
+    assert names.index("context3_1_1") == 5
+
+
+def test_feature_options_are_parameters():
+    ex = PatchExtractor(5, context=(4, 8), texture=(3,), position=True)
+    params = clone(ex).get_params()
+    assert params["context"] == (4, 8) and params["texture"] == (3,)
+    assert params["position"] is True and params["patch_size"] == 5
+    ex.set_params(context=16)
+    assert ex.transform([np.zeros((3, 3))]).shape == (9, 25 + 9 + 1 + 2)

@@ -90,6 +90,45 @@ def test_sampled_patches_equal_reference(height, width, patch_size, padding, n, 
 
 
 @SETTINGS
+@given(
+    height=st.integers(1, 20),
+    width=st.integers(1, 20),
+    patch_size=st.sampled_from([1, 3, 5]),
+    padding=st.sampled_from(["reflect", "edge", "valid"]),
+    context=st.lists(st.integers(2, 12), max_size=2),
+    texture=st.lists(st.integers(2, 12), max_size=2),
+    position=st.booleans(),
+    seed=st.integers(0, 2**16),
+)
+def test_feature_rows_equal_reference(
+    height, width, patch_size, padding, context, texture, position, seed
+):
+    image = np.random.default_rng(seed).random((height, width))
+    ex = PatchExtractor(
+        patch_size,
+        padding=padding,
+        dtype=np.float64,
+        context=context or None,
+        texture=texture or None,
+        position=position,
+    )
+    if padding == "valid" and min(height, width) < patch_size:
+        return
+    expected = _reference.pixel_features(
+        image, patch_size, padding, context, texture, position
+    )
+    dense = ex.transform([image])
+    np.testing.assert_allclose(dense, expected, rtol=0, atol=1e-12)
+    # Sampled rows are the dense rows of the sampled pixels, to the bit.
+    ex.set_params(max_patches=7, random_state=seed)
+    positions = ex.sample_positions([image])
+    offset = patch_size // 2 if padding == "valid" else 0
+    inner = width - 2 * offset
+    flat = (positions[:, 1] - offset) * inner + positions[:, 2] - offset
+    np.testing.assert_array_equal(ex.transform([image]), dense[flat])
+
+
+@SETTINGS
 @given(arrays(np.uint8, st.tuples(st.integers(1, 8), st.integers(1, 8), st.just(3))))
 def test_colour_round_trips(rgb8):
     rgb = rgb8 / 255.0
