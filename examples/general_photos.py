@@ -60,6 +60,27 @@ FITS = {
 }
 
 
+def _value(text):
+    """A --set value: int, float, ``a:b`` tuple of ints, or a string."""
+    if ":" in text:
+        return tuple(int(v) for v in text.split(":"))
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def settings(text):
+    """``key=value,key=value`` parameters applied to every fit."""
+    out = {}
+    for item in filter(None, (i.strip() for i in text.split(","))):
+        key, _, value = item.partition("=")
+        out[key] = _value(value)
+    return out
+
+
 def decodings(text):
     """``argmax`` and ``soft:T`` entries, by row name."""
     out = {}
@@ -106,8 +127,10 @@ class Judge:
 
 
 def _fit(name, params, train, args):
+    tag = "".join(f"_{k}={v}" for k, v in sorted(args.set.items()))
+    tag = tag.replace(" ", "").replace("(", "").replace(")", "").replace(",", ":")
     path = (
-        os.path.join(args.save_dir, f"{name.replace(' ', '_')}_{args.scope}.pkl")
+        os.path.join(args.save_dir, f"{name.replace(' ', '_')}_{args.scope}{tag}.pkl")
         if args.save_dir
         else None
     )
@@ -139,6 +162,13 @@ def main():
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--save-dir", help="keep fitted models here (reused)")
     parser.add_argument("--refit", action="store_true", help="ignore saved models")
+    parser.add_argument(
+        "--set",
+        type=settings,
+        default={},
+        help="parameters for every fit, e.g. validation=images,"
+        "classifier__hidden_layer_sizes=100:100",
+    )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
         "--test",
@@ -157,7 +187,7 @@ def main():
     split = "test" if args.test else "val"
     print(
         f"fit on {args.scope} ({len(train)} photos, {args.pixels_per_image} pixels "
-        f"each), judged on {split} ({len(held_out)} photos)"
+        f"each), judged on {split} ({len(held_out)} photos); set: {args.set}"
     )
     print(
         "| fit | decoding | mean CIEDE2000 | colourfulness ratio | better than grey "

@@ -63,6 +63,7 @@ _KNOWN_PARAMS = {
     "decoding",
     "temperature",
     "rebalance",
+    "validation",
     "predict_scale",
 }
 

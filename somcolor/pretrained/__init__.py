@@ -26,7 +26,15 @@ from inspect import signature
 
 import numpy as np
 
-__all__ = ["available", "load_pretrained", "model_card", "resolve_model", "MODELS"]
+__all__ = [
+    "available",
+    "load_pretrained",
+    "model_card",
+    "recipe",
+    "resolve_model",
+    "MODELS",
+    "RECIPES",
+]
 
 #: The shipped models and what each is for.
 MODELS = {
@@ -42,6 +50,45 @@ MODELS = {
         "The paper's setting and configuration; fit on the eight-scene Open "
         "Country training split."
     ),
+}
+
+#: How each shipped model is configured (``params`` of ColorizerPipeline,
+#: with components as ``(class name, parameters)``), and in words.
+RECIPES = {
+    "photos": {
+        "params": {
+            "extractor": (
+                "PatchExtractor",
+                {
+                    "patch_size": 3,
+                    "context": [4, 8, 16, 32],
+                    "texture": [3, 9],
+                    "position": True,
+                },
+            ),
+            "decoding": "soft",
+            "temperature": 0.38,
+            "predict_scale": "training",
+        },
+        "summary": "to be chosen on BSDS500 val",
+    },
+    "landscapes": {
+        "params": {
+            "extractor": (
+                "PatchExtractor",
+                {"patch_size": 3, "context": [4], "position": True},
+            ),
+            "decoding": "soft",
+            "temperature": 0.38,
+            "predict_scale": "training",
+        },
+        "summary": "3x3 patch, context at 4 px, position; 9 colours; MLP 50+50; "
+        "soft decoding T = 0.38; colorized at the training scale",
+    },
+    "opencountry": {
+        "params": {},
+        "summary": "the paper's: 3x3 patch, 9 colours (3x3 SOM), MLP 50+50, argmax",
+    },
 }
 
 _FORMAT = "somcolor-pretrained"
@@ -91,6 +138,44 @@ def _read(name):
     if data.get("format") != _FORMAT or data.get("format_version") != _FORMAT_VERSION:
         raise ValueError(f"{path} is not a shipped somcolor model of this version.")
     return data
+
+
+def recipe(name):
+    """The unfitted colorizer of a shipped model: fit it on your own photographs.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available`.
+
+    Returns
+    -------
+    model : ColorizerPipeline
+        Unfitted, configured as the shipped model (``random_state=0``).
+
+    Examples
+    --------
+    >>> from somcolor.pretrained import recipe
+    >>> recipe("opencountry").get_params()["extractor__patch_size"]
+    3
+    """
+    from .. import patches, pipeline, som
+
+    _check_name(name)
+    classes = {
+        "PatchExtractor": patches.PatchExtractor,
+        "SOMQuantizer": som.SOMQuantizer,
+    }
+    params = {}
+    for key, value in RECIPES[name]["params"].items():
+        if isinstance(value, tuple):
+            cls, kwargs = value
+            kwargs = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()
+            }
+            value = classes[cls](**kwargs)
+        params[key] = value
+    return pipeline.ColorizerPipeline(random_state=0, **params)
 
 
 def load_pretrained(name):
