@@ -56,6 +56,16 @@ FITS = {
     "pyramid+texture+position": {
         "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9), position=True)
     },
+    "pyramid+texture+position+scene": {
+        "extractor": PatchExtractor(
+            3,
+            context=PYRAMID,
+            texture=(3, 9),
+            position=True,
+            histogram=8,
+            thumbnail=4,
+        )
+    },
     "SOM 25": {"quantizer": SOMQuantizer(5, 5)},
 }
 

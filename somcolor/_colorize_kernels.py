@@ -223,7 +223,13 @@ def colorize_tiles(
     n_tiles = height * per_row
     n_chunks = min(n_tiles, 64)
     p, context, texture, position = spec
-    row_size = p * p + 9 * context.shape[0] + texture.shape[0] + 2 * position
+    row_size = (
+        p * p
+        + 9 * context.shape[0]
+        + texture.shape[0]
+        + 2 * position
+        + image[5].shape[0]
+    )
     for chunk in numba.prange(n_chunks):
         rows = np.empty((tile, row_size), dtype=network[0].dtype)
         first = n_tiles * chunk // n_chunks
