@@ -548,6 +548,158 @@ def bench_colorize(quick, model):
     )
 
 
+def _configurations(quick, model, images):
+    """(name, fitted model) of every configuration the docs and README show.
+
+    Speed does not depend on how well a model is trained, so the configured
+    fits here are short (a few epochs on the benchmark's images); the shipped
+    models are the real ones.
+    """
+    from sklearn.base import clone
+
+    from somcolor import PatchExtractor, load_pretrained
+    from somcolor.pretrained import available
+
+    def configured(**params):
+        fitted = clone(model).set_params(**params)
+        fitted.set_params(classifier__max_iter=2 if quick else 5)
+        return fitted.fit(images[:40])
+
+    out = [("default (the paper's)", model)]
+    soft = clone(model).set_params(decoding="soft", temperature=0.38)
+    soft.__dict__.update({k: v for k, v in model.__dict__.items() if k[-1] == "_"})
+    out.append(("soft decoding, T = 0.38", soft))
+    out.append(
+        (
+            "position + context 4, soft, training scale (README of issue 4)",
+            configured(
+                extractor=PatchExtractor(3, context=4, position=True),
+                decoding="soft",
+                predict_scale="training",
+            ),
+        )
+    )
+    out.append(
+        (
+            "context pyramid 4-32 + texture 3, 9 + position, 25 colours",
+            configured(
+                extractor=PatchExtractor(
+                    3, context=(4, 8, 16, 32), texture=(3, 9), position=True
+                ),
+                quantizer__n_rows=5,
+                quantizer__n_cols=5,
+                decoding="soft",
+            ),
+        )
+    )
+    for name in available():
+        try:
+            out.append((f"shipped `{name}`", load_pretrained(name)))
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def bench_configurations(quick, model, images):
+    """Every configuration, uint8 and float input: compiled vs reference path."""
+    from somcolor import _fast_predict
+
+    side = 256 if quick else 2048
+    grey8 = grey_photo((side, side))
+    grey_float = grey8 / 255.0 + 0.5 / 255.0 * (grey8 < 255)  # not k / 255
+    repeat = 1 if quick else 3
+    rows = []
+    default_rate = None
+    for name, fitted in _configurations(quick, model, images):
+        assert fitted._fast_path_applicable(), name
+        for kind, grey in (("uint8", grey8), ("float", grey_float)):
+            fitted.predict([grey[:64, :64]])  # compile / load cache
+            t_fast, _ = median_time(
+                lambda g=grey, fitted=fitted: fitted.predict([g]), repeat
+            )
+
+            def reference(g=grey, fitted=fitted):
+                with _fast_predict.disabled():
+                    return fitted.predict([g])
+
+            t_ref, _ = median_time(reference, 1)
+            rate = grey.size / t_fast / 1e6
+            if default_rate is None:
+                default_rate = rate
+            rows.append(
+                [
+                    name,
+                    kind,
+                    fmt(rate),
+                    fmt(grey.size / t_ref / 1e6),
+                    fmt(t_ref / t_fast),
+                    f"{100 * rate / default_rate:.0f}%",
+                ]
+            )
+    text = (
+        f"A {side}x{side} grey photograph (skimage's astronaut): uint8, and "
+        "float in [0, 1] off the k / 255 grid (converted per pixel). Compiled "
+        f"path: median of {repeat} runs; reference path "
+        "(`_fast_predict.disabled()`: dense features, scikit-learn's "
+        "`predict`/`predict_proba`, scikit-image's `luv2rgb`): one run. "
+        "Throughput in M pixels/s.\n\n"
+    )
+    return text + table(
+        [
+            "configuration",
+            "input",
+            "compiled",
+            "reference",
+            "x reference",
+            "of default uint8",
+        ],
+        rows,
+    )
+
+
+def bench_matmul_bound(quick, model):
+    """What the default network's float32 matrix products alone allow."""
+    from threadpoolctl import threadpool_limits
+
+    clf = model.classifier_
+    weights = [w.astype(np.float32) for w in clf.coefs_]
+    biases = [b.astype(np.float32) for b in clf.intercepts_]
+    n = 1 << (18 if quick else 22)
+    x = np.random.default_rng(0).random((n, weights[0].shape[0]), dtype=np.float32)
+    chunk = 1 << 16
+    outs = [np.empty((chunk, w.shape[1]), dtype=np.float32) for w in weights]
+
+    def products():
+        for s in range(0, n, chunk):
+            h = x[s : s + chunk]
+            for k, (w, b) in enumerate(zip(weights, biases)):
+                np.matmul(h, w, out=outs[k][: len(h)])
+                h = outs[k][: len(h)]
+                h += b
+                if k < len(weights) - 1:
+                    np.maximum(h, 0, out=h)
+
+    products()
+    with threadpool_limits(limits=os.cpu_count(), user_api="blas"):
+        t, _ = median_time(products, 1 if quick else 3)
+    macs = sum(w.size for w in weights)
+    rate = n / t / 1e6
+    layers = " x ".join(str(w.shape[0]) for w in weights) + f" x {weights[-1].shape[1]}"
+    rows = [
+        ["multiply-adds per pixel", macs],
+        ["M pixels/s, products + bias + ReLU only, all cores", fmt(rate)],
+        ["GFLOP/s in those products", fmt(2 * macs * n / t / 1e9)],
+    ]
+    text = (
+        f"The default network's layers ({layers}) "
+        f"as NumPy float32 matrix products (BLAS, every core) on {n:,} random "
+        f"rows in chunks of {chunk:,}: no features, no decoding, no colour "
+        "conversion, so no colorizer of this network can be faster than this "
+        "(in the same run as the table above).\n\n"
+    )
+    return text + table(["", "value"], rows), rate
+
+
 def run_child(*args):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -564,52 +716,123 @@ def run_child(*args):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_big(quick, model_path):
+def _big_models(model):
+    """The default model and the shipped general-photographs model."""
+    from somcolor import load_pretrained
+
+    out = [("default (the paper's)", model)]
+    try:
+        out.append(("shipped `photos`", load_pretrained("photos")))
+    except FileNotFoundError:
+        pass
+    return out
+
+
+def bench_big(quick, model_paths):
     height, width = (1500, 2000) if quick else (4000, 6000)
-    res = run_child("big", model_path, height, width)
-    rows = [
-        ["image", f"{height}x{width} ({res['megapixels']:.0f} MP) grey uint8"],
-        ["fast path used", "yes" if res["fast_path"] else "NO"],
-        ["seconds", fmt(res["seconds"])],
-        ["M pixels/s", fmt(res["megapixels"] / res["seconds"])],
-        ["peak RSS of the process (MB)", fmt(res["peak_rss_mb"])],
-        [
-            "RSS just before `predict` (MB): interpreter, libraries, model, image",
-            fmt(res["rss_before_mb"]),
-        ],
-        ["output itself (MB, float64 RGB)", fmt(height * width * 24 / 2**20)],
-        [
-            "pixels checked against the reference path on bands + halo",
-            f"{res['checked_pixels']:,}",
-        ],
-        ["of those, off by more than 1/255", res["pixels_off_by_more_than_1_255"]],
-        ["max abs RGB difference", fmt(res["max_abs_rgb_diff"])],
-    ]
+    rows = []
+    for name, path in model_paths.items():
+        res = run_child("big", path, height, width)
+        checked = (
+            f"{res['checked_pixels']:,}: {res['pixels_off_by_more_than_1_255']} off "
+            f"by more than 1/255, max {fmt(res['max_abs_rgb_diff'])}"
+            if res["checked_pixels"]
+            else "n/a (features reach beyond a band)"
+        )
+        rows.append(
+            [
+                name,
+                "yes" if res["fast_path"] else "NO",
+                fmt(res["seconds"]),
+                fmt(res["megapixels"] / res["seconds"]),
+                fmt(res["peak_rss_mb"]),
+                fmt(res["rss_before_mb"]),
+                checked,
+            ]
+        )
     text = (
-        "In a fresh process (`python -m benchmarks._child big ...`): the model "
-        "of the fit above, pickled; a grey photograph tiled to the size; "
-        "peak resident memory is `VmHWM` from /proc/self/status. Identity with "
-        "colorizing it whole: three bands of 48 rows (top, middle, bottom) "
-        "are colorized by the reference path with the patch's halo and "
-        "compared with the big output.\n\n"
+        f"A {height}x{width} ({height * width / 1e6:.0f} MP) grey uint8 "
+        "photograph (a grey photograph tiled to the size), in a fresh process "
+        "(`python -m benchmarks._child big ...`) per model; peak resident "
+        "memory is `VmHWM` from /proc/self/status; the float64 RGB output "
+        f"alone is {height * width * 24 / 2**20:.0f} MB. Identity with "
+        "colorizing it whole (for patch-only models at the input scale): three "
+        "bands of 48 rows colorized by the reference path with the patch's "
+        "halo, compared with the big output.\n\n"
     )
-    return text + table(["", "value"], rows)
+    return text + table(
+        [
+            "model",
+            "compiled path",
+            "seconds",
+            "M pixels/s",
+            "peak RSS (MB)",
+            "RSS before predict (MB)",
+            "pixels checked against the reference",
+        ],
+        rows,
+    )
+
+
+def bench_busy_machine(quick, model, images):
+    from .busy import bench_busy
+
+    side = 256 if quick else 2048
+    rows = bench_busy(quick, model, images, grey_photo((side, side)))
+    text = (
+        "The default model. Each repeat runs the workload on the idle machine, "
+        "then next to one other process keeping a core busy (a bounded loop "
+        "started by the benchmark, `benchmarks/busy.py`); medians of "
+        f"{1 if quick else 3} repeats. 'BLAS 1 thread' and 'numba 1 thread' "
+        "limit one library, to show where a slowdown comes from.\n\n"
+    )
+    return text + table(
+        ["workload", "threads", "idle (s)", "busy (s)", "busy / idle"],
+        [[w, v, fmt(i), fmt(b), fmt(r)] for w, v, i, b, r in rows],
+    )
+
+
+def _process_seconds(args, repeat):
+    """Median wall time of a fresh Python process running ``args``."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, *args], check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def bench_startup(quick, model_path):
-    repeat = 1 if quick else 3
+    repeat = 1 if quick else 5
     run_child("first-predict", model_path)  # warm numba's cache
-    imports = [run_child("startup")["import_s"] for _ in range(repeat)]
-    deps = [run_child("dependencies")["import_s"] for _ in range(repeat)]
+    bare = _process_seconds(["-c", "pass"], repeat)
+    somcolor_s = _process_seconds(["-c", "import somcolor"], repeat)
+    sklearn_s = _process_seconds(["-c", "import sklearn.base"], repeat)
+    help_s = _process_seconds(["-m", "somcolor", "--help"], repeat)
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, somcolor.cli; print(','.join(m for m in ('sklearn', "
+            "'skimage', 'scipy', 'numba', 'numpy') if m in sys.modules))",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     firsts = [run_child("first-predict", model_path) for _ in range(repeat)]
     first = float(np.median([f["first_s"] for f in firsts]))
     second = float(np.median([f["second_s"] for f in firsts]))
     rows = [
-        ["`import somcolor` (s)", fmt(float(np.median(imports)))],
+        ["`python -c pass` (the interpreter alone)", fmt(bare)],
+        ["`python -c 'import somcolor'`", fmt(somcolor_s)],
+        ["`python -c 'import sklearn.base'`", fmt(sklearn_s)],
+        ["`import somcolor` minus `import sklearn.base`", fmt(somcolor_s - sklearn_s)],
+        ["`python -m somcolor --help`", fmt(help_s)],
         [
-            "of which unavoidable: importing numpy, scipy, sklearn.base, "
-            "sklearn.neural_network, skimage.color, numba alone (s)",
-            fmt(float(np.median(deps))),
+            "libraries `somcolor --help` imports (of sklearn, skimage, scipy, "
+            "numba, numpy)",
+            imported or "none",
         ],
         [
             "first `predict` of a 256x256 uint8 image, fresh process, warm cache (s)",
@@ -619,8 +842,8 @@ def bench_startup(quick, model_path):
         ["first minus second: what start-up adds (s)", fmt(first - second)],
     ]
     text = (
-        f"Fresh processes (`python -m benchmarks._child ...`), median of "
-        f"{repeat}; numba's cache warmed by one run before.\n\n"
+        f"Whole fresh processes, median of {repeat}, in seconds; numba's cache "
+        "warmed by one run before.\n\n"
     )
     return text + table(["", "value"], rows)
 
@@ -679,12 +902,23 @@ def main(argv=None):
 
     _, model = section("Fitting the default pipeline", bench_fit, quick, images, label)
     section("Colorizing one image", bench_colorize, quick, model)
+    section(
+        "Every configuration, uint8 and float input",
+        bench_configurations,
+        quick,
+        model,
+        images,
+    )
+    section("What the matrix products allow", bench_matmul_bound, quick, model)
+    section("Next to a busy process", bench_busy_machine, quick, model, images)
     with tempfile.TemporaryDirectory() as tmp:
-        model_path = Path(tmp) / "model.pkl"
-        model_path.write_bytes(pickle.dumps(model))
         big_title = "Colorizing a " + ("3" if quick else "24") + "-megapixel image"
-        section(big_title, bench_big, quick, model_path)
-        section("Start-up", bench_startup, quick, model_path)
+        paths = {}
+        for name, fitted in _big_models(model):
+            paths[name] = Path(tmp) / f"{len(paths)}.pkl"
+            paths[name].write_bytes(pickle.dumps(fitted))
+        section(big_title, bench_big, quick, paths)
+        section("Start-up", bench_startup, quick, paths["default (the paper's)"])
     section("BMU search", bench_bmu, quick)
     section("Dense patch extraction", bench_patches, quick)
     section("SOM training", bench_som, quick, images)

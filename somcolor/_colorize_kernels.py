@@ -38,17 +38,33 @@ LABELS, CHROMA, RGB = 0, 1, 2
 
 @numba.njit(cache=True, nogil=True)
 def _add_bias_activate(h, n, bias, code):
-    """``h[:n] += bias`` then the hidden activation ``code``, in place."""
-    for t in range(n):
-        for k in range(h.shape[1]):
-            v = h[t, k] + bias[k]
-            if code == 1:
-                v = v if v > 0 else 0
-            elif code == 2:
-                v = math.tanh(v)
-            elif code == 3:
-                v = 1.0 / (1.0 + math.exp(-v))
-            h[t, k] = v
+    """``h[:n] += bias`` then the hidden activation ``code``, in place.
+
+    One loop per activation, so that each inner loop is branch-free and
+    vectorises.
+    """
+    width = h.shape[1]
+    if code == 1:
+        for t in range(n):
+            row = h[t]
+            for k in range(width):
+                v = row[k] + bias[k]
+                row[k] = v if v > 0 else 0.0
+    elif code == 2:
+        for t in range(n):
+            row = h[t]
+            for k in range(width):
+                row[k] = math.tanh(row[k] + bias[k])
+    elif code == 3:
+        for t in range(n):
+            row = h[t]
+            for k in range(width):
+                row[k] = 1.0 / (1.0 + math.exp(-(row[k] + bias[k])))
+    else:
+        for t in range(n):
+            row = h[t]
+            for k in range(width):
+                row[k] += bias[k]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -181,11 +197,25 @@ def luv_pixel_to_rgb(L, u, v, conversion, out):
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _lightness(source, r, c):
-    """L of pixel ``(r, c)`` from ``source = (codes, table, grey, use_codes)``."""
-    codes, table, grey, use_codes = source
+    """L of pixel ``(r, c)`` from ``source`` (see :func:`colorize_tiles`)."""
+    codes, table, grey, use_codes, rgb_table = source
     if use_codes:
         return table[codes[r, c]]
     return grey_lightness(grey[r, c])
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _write_rgb(source, r, c, best, u, v, soft, conversion, out):
+    """sRGB of pixel ``(r, c)``: from the (level, class) table when it holds
+    it (8-bit input, argmax), else converted."""
+    codes, table, grey, use_codes, rgb_table = source
+    if use_codes and not soft and rgb_table.shape[0]:
+        entry = rgb_table[codes[r, c], best]
+        out[0] = entry[0]
+        out[1] = entry[1]
+        out[2] = entry[2]
+    else:
+        luv_pixel_to_rgb(_lightness(source, r, c), u, v, conversion, out)
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)
@@ -206,9 +236,11 @@ def colorize_tiles(
     conversion : tuple
         See :func:`luv_pixel_to_rgb` (used for ``mode == RGB``).
     source : tuple
-        ``(codes, table, grey, use_codes)``: the lightness of each pixel
-        for ``mode == RGB``, from 8-bit codes and their 256 L values, or
-        from float grey levels.
+        ``(codes, table, grey, use_codes, rgb_table)``: the lightness of
+        each pixel for ``mode == RGB``, from 8-bit codes and their 256 L
+        values, or from float grey levels; with codes and argmax decoding,
+        ``rgb_table[level, output]`` (shape (256, n_outputs, 3), or empty)
+        holds the sRGB of each pair, computed once.
     mode : int
         :data:`LABELS`, :data:`CHROMA` or :data:`RGB`: what is written.
     tile : int
@@ -223,6 +255,7 @@ def colorize_tiles(
     n_tiles = height * per_row
     n_chunks = min(n_tiles, 64)
     p, context, texture, position = spec
+    soft = decoder[1]
     row_size = (
         p * p
         + 9 * context.shape[0]
@@ -250,9 +283,7 @@ def colorize_tiles(
                     uv[r, c, 0] = u
                     uv[r, c, 1] = v
                 else:
-                    luv_pixel_to_rgb(
-                        _lightness(source, r, c), u, v, conversion, rgb[r, c]
-                    )
+                    _write_rgb(source, r, c, best, u, v, soft, conversion, rgb[r, c])
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -33,6 +33,7 @@ elsewhere.
 
 import contextlib
 
+import numba
 import numpy as np
 from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
@@ -40,7 +41,7 @@ from threadpoolctl import ThreadpoolController
 
 from . import _colorize_kernels, _options
 from ._images import _image_list, check_images, images_like
-from .color import conversion_constants, grey_to_lightness
+from .color import conversion_constants, grey_to_lightness, luv_to_rgb
 from .patches import PatchExtractor
 
 __all__ = ["applicable", "disabled", "predict", "predict_labels"]
@@ -213,6 +214,7 @@ class _Model:
         self.decoder = (colours, soft, 1.0 / float(model.temperature))
         self.conversion = conversion_constants()
         self.model = model
+        self._rgb_table = None
 
     def run(self, scaled, mode, source=None, out=None):
         """Run the kernel on an image of L / 100; return ``out``.
@@ -228,7 +230,9 @@ class _Model:
             out = np.empty(scaled.shape + (2,))
         outputs[mode] = out
         image = self.extractor._prepare(scaled, padding=self.padding)
-        with _one_blas_thread():
+        # Chunks of tiles are handed out one at a time (dynamic scheduling):
+        # a thread slowed by another process on its core takes fewer.
+        with _one_blas_thread(), numba.parallel_chunksize(1):
             _colorize_kernels.colorize_tiles(
                 image,
                 self.spec,
@@ -242,17 +246,34 @@ class _Model:
             )
         return out
 
+    def rgb_table(self):
+        """sRGB of every (grey level, output class) pair, by the reference.
+
+        For 8-bit input with argmax decoding: 256 lightness values times the
+        codebook colours, converted once per call with
+        :func:`~somcolor.color.luv_to_rgb`.
+        """
+        if self._rgb_table is None:
+            colours = self.decoder[0]
+            lightness = np.repeat(_LIGHTNESS_TABLE[:, None], len(colours), axis=1)
+            chroma = np.broadcast_to(colours, (256,) + colours.shape)
+            self._rgb_table = np.ascontiguousarray(luv_to_rgb(lightness, chroma))
+        return self._rgb_table
+
     def rgb(self, codes, grey):
         """Colour image of one grey input (8-bit codes or float grey)."""
         scaled = _scaled_lightness(codes, grey)
-        source = _source(codes, grey)
         out = np.empty(scaled.shape + (3,))
         small = _options.training_scale_shape(self.model, scaled.shape)
         if small is None:
+            use_table = codes is not None and not self.decoder[1]
+            source = _source(codes, grey, self.rgb_table() if use_table else None)
             return self.run(scaled, _colorize_kernels.RGB, source, out)
+        source = _source(codes, grey)
         scaled = _options.shrink(scaled, small)
         uv = self.run(scaled, _colorize_kernels.CHROMA)
-        _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
+        with numba.parallel_chunksize(16):
+            _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
         return out
 
 
@@ -265,14 +286,16 @@ def _scaled_lightness(codes, grey):
     return scaled
 
 
-def _source(codes, grey):
-    """The kernels' lightness source for one image."""
+def _source(codes, grey, rgb_table=None):
+    """The kernels' lightness source for one image (see ``colorize_tiles``)."""
+    rgb_table = _NO_TABLE if rgb_table is None else rgb_table
     if codes is not None:
-        return (codes, _LIGHTNESS_TABLE, _NO_GREY, True)
-    return (_NO_CODES, _LIGHTNESS_TABLE, np.ascontiguousarray(grey), False)
+        return (codes, _LIGHTNESS_TABLE, _NO_GREY, True, rgb_table)
+    return (_NO_CODES, _LIGHTNESS_TABLE, np.ascontiguousarray(grey), False, rgb_table)
 
 
-_NO_SOURCE = (_NO_CODES, _LIGHTNESS_TABLE, _NO_GREY, True)
+_NO_TABLE = np.zeros((0, 0, 3))
+_NO_SOURCE = (_NO_CODES, _LIGHTNESS_TABLE, _NO_GREY, True, _NO_TABLE)
 
 
 def predict_labels(model, grey_images, tile_pixels=TILE_PIXELS):
