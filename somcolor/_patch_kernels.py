@@ -146,8 +146,14 @@ def dense_rows(image, spec, r0, r1, c0, c1, out):
         _dense_row(image, spec, r, r0, c0, c1, out)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True)
 def sampled_rows(image, spec, rows, cols, out):
-    """Feature rows of the pixels ``(rows[k], cols[k])`` into ``out[k]``."""
-    for k in numba.prange(rows.shape[0]):
+    """Feature rows of the pixels ``(rows[k], cols[k])`` into ``out[k]``.
+
+    In the calling thread: the training pixels of one image (thousands) take
+    less time to write than waking worker threads, which on a busy machine
+    can cost a scheduler time slice; fit shares images out between tasks
+    instead (``n_jobs``).
+    """
+    for k in range(rows.shape[0]):
         write_row(image, spec, rows[k], cols[k], out[k])

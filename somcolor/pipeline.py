@@ -399,8 +399,9 @@ class ColorizerPipeline(BaseEstimator):
                 labels, np.asarray(quantizer.codebook_, np.float64), self.rebalance
             )
         # Subnormal numbers, which Adam's decaying moments reach after a few
-        # epochs, cost tens of times a normal operation (see _fpenv.py).
-        with flush_denormals():
+        # epochs, cost tens of times a normal operation (see _fpenv.py); BLAS
+        # threads beyond the idle cores wait on each other (see _parallel.py).
+        with flush_denormals(), _parallel.blas_threads_for_training():
             if self.validation == "images" and _early_stopping.applies(
                 classifier, len(images)
             ):

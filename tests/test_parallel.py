@@ -1,6 +1,10 @@
 """n_jobs: the same results whatever the number of tasks and the backend."""
 
 import copy
+import os
+import subprocess
+import sys
+import time
 import warnings
 
 import numba
@@ -12,6 +16,8 @@ from sklearn.neural_network import MLPClassifier
 
 from somcolor import ColorizerPipeline, to_grey
 from somcolor._parallel import (
+    blas_threads_for_training,
+    idle_cores,
     limited_threads,
     n_workers,
     parallel_map,
@@ -151,3 +157,40 @@ def test_one_blas_thread_gives_the_model_of_process_workers(small_rgb_images):
         )
     for model in workers:
         _assert_same_model(serial, model)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/proc/stat") or (os.cpu_count() or 1) < 2,
+    reason="needs /proc/stat (Linux) and two cores",
+)
+def test_idle_cores_sees_another_busy_process():
+    spin = (
+        "import time\nend = time.monotonic() + 20\nwhile time.monotonic() < end: pass"
+    )
+    busy = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        time.sleep(0.5)
+        assert 1 <= idle_cores(interval=0.3) <= len(os.sched_getaffinity(0)) - 1
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+def test_training_uses_at_most_the_idle_cores_for_blas(monkeypatch):
+    import somcolor._parallel as parallel
+
+    before = _blas_threads()
+    monkeypatch.setattr(parallel, "idle_cores", lambda: 1)
+    with blas_threads_for_training():
+        assert set(_blas_threads()) == {1}
+    assert _blas_threads() == before
+    # Never more threads than BLAS already had.
+    monkeypatch.setattr(parallel, "idle_cores", lambda: 10_000)
+    with blas_threads_for_training():
+        assert _blas_threads() == before
