@@ -70,6 +70,17 @@ def fitted_wide(small_rgb_images):
     return model.fit(small_rgb_images)
 
 
+@pytest.fixture(scope="module")
+def fitted_p7(small_rgb_images):
+    model = ColorizerPipeline(
+        extractor=PatchExtractor(7, context=9),
+        classifier=_mlp(hidden_layer_sizes=(20,)),
+        pixels_per_image=400,
+        random_state=0,
+    )
+    return model.fit(small_rgb_images)
+
+
 def _with(model, **params):
     """``model`` with other predict-time parameters, same fitted parts."""
     other = clone(model).set_params(**params)
@@ -210,9 +221,12 @@ def test_decodings_and_scales(fitted_wide, small_rgb_images, params, kind):
     "shape", [(1, 1), (1, 37), (37, 1), (2, 2), (3, 300), (300, 3), (17, 23)]
 )
 @pytest.mark.parametrize("kind", ["uint8", "float"])
-@pytest.mark.parametrize("model_name", ["default", "wide"])
-def test_odd_sizes(fitted_default, fitted_wide, model_name, shape, kind):
-    model = fitted_default if model_name == "default" else fitted_wide
+@pytest.mark.parametrize("model_name", ["default", "wide", "patch 7"])
+def test_odd_sizes(fitted_default, fitted_wide, fitted_p7, model_name, shape, kind):
+    # Images smaller than the patch (7x7) and than the boxes, down to 1x1.
+    model = {"default": fitted_default, "wide": fitted_wide, "patch 7": fitted_p7}[
+        model_name
+    ]
     rng = np.random.default_rng(sum(shape))
     image = rng.integers(0, 256, size=shape).astype(np.uint8)
     if kind == "float":
