@@ -138,6 +138,8 @@ class Judge:
 
 def _fit(name, params, train, args):
     tag = "".join(f"_{k}={v}" for k, v in sorted(args.set.items()))
+    if args.pixels_per_image != 2500:
+        tag += f"_ppi={args.pixels_per_image}"
     tag = tag.replace(" ", "").replace("(", "").replace(")", "").replace(",", ":")
     path = (
         os.path.join(args.save_dir, f"{name.replace(' ', '_')}_{args.scope}{tag}.pkl")
