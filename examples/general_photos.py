@@ -66,6 +66,15 @@ FITS = {
             thumbnail=4,
         )
     },
+    "pyramid+texture+scene": {
+        "extractor": PatchExtractor(
+            3, context=PYRAMID, texture=(3, 9), histogram=8, thumbnail=4
+        )
+    },
+    "pyramid+texture+SOM 25": {
+        "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9)),
+        "quantizer": SOMQuantizer(5, 5),
+    },
     "SOM 25": {"quantizer": SOMQuantizer(5, 5)},
 }
 
