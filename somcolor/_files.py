@@ -22,6 +22,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "ImageFileError",
     "as_grey",
+    "colour_or_none",
     "list_image_files",
     "read_image",
     "to_uint8",
@@ -236,6 +237,22 @@ def as_grey(image):
     if image.shape[-1] == 2:  # grey + alpha
         return image[..., 0]
     return to_grey([image[..., :3]])[0]
+
+
+def colour_or_none(image):
+    """RGB channels of a read image, or None if the image is grey.
+
+    An image is grey when it has one channel (or grey + alpha), or when its
+    red, green and blue channels are equal everywhere.
+    """
+    if image.ndim == 2 or image.shape[-1] == 2:
+        return None
+    rgb = image[..., :3]
+    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(
+        rgb[..., 1], rgb[..., 2]
+    ):
+        return None
+    return rgb
 
 
 def to_uint8(image):

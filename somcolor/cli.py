@@ -1,7 +1,7 @@
 """The ``somcolor`` command line (also ``python -m somcolor``).
 
-Commands: ``fit``, ``colorize``, ``evaluate`` and ``demo``; ``somcolor
-COMMAND --help`` describes each. Bad input (a missing file, a file that is
+Commands: ``fit``, ``colorize``, ``evaluate``, ``demo`` and ``serve``;
+``somcolor COMMAND --help`` describes each. Bad input (a missing file, a file that is
 not an image, an output folder that cannot be written) is explained in one
 line on stderr, without a traceback, and gives a non-zero exit status.
 """
@@ -47,12 +47,13 @@ def _read_colour(files, quiet):
     Returns ``(colour_images, grey_paths, failures)``; each failure is
     reported on stderr in one line as it is met.
     """
+    from ._files import colour_or_none
     from ._progress import progress
 
     colour, grey, failed = [], [], []
     for path in progress(files, verbose=not quiet, desc="reading"):
         try:
-            rgb = _colour_or_none(_read(path))
+            rgb = colour_or_none(_read(path))
         except _InputError as exc:
             failed.append(path)
             click.echo(f"failed: {exc.format_message()}", err=True)
@@ -78,20 +79,6 @@ def _one_line(exc):
     from ._files import _one_line
 
     return _one_line(exc)
-
-
-def _colour_or_none(image):
-    """RGB image, or None if the image is grey."""
-    import numpy as np
-
-    if image.ndim == 2 or image.shape[-1] == 2:
-        return None
-    rgb = image[..., :3]
-    if np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(
-        rgb[..., 1], rgb[..., 2]
-    ):
-        return None
-    return rgb
 
 
 def _load_model(model):
@@ -592,6 +579,115 @@ def demo(output, random_state):
     folder = Path(output).parent
     _check_writable_folder(folder if str(folder) else Path("."))
     run_demo(output, random_state=random_state, echo=click.echo)
+    return 0
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="NAME_OR_FILE",
+    help="A fitted model file (.skops, from 'somcolor fit') or the name of a "
+    "shipped model; repeat to offer several (the first is selected).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The default serves this machine only; any "
+    "other address lets other machines use the page.",
+)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--max-upload-mb",
+    default=50.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Largest photograph file accepted, in MB (2**20 bytes).",
+)
+@click.option(
+    "--max-megapixels",
+    default=25.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Largest photograph colorized, in millions of pixels.",
+)
+@click.option(
+    "--max-files",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Photographs the page colorizes in one go.",
+)
+@click.option(
+    "--max-waiting",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Uploads that may wait for their turn (one photograph is colorized "
+    "at a time); more are asked to try again.",
+)
+@click.option(
+    "--result-memory-mb",
+    default=512.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Memory for results kept for the page; the oldest are dropped beyond.",
+)
+def serve(
+    models,
+    host,
+    port,
+    max_upload_mb,
+    max_megapixels,
+    max_files,
+    max_waiting,
+    result_memory_mb,
+):
+    """Colorize photographs in a web browser: a page on this machine.
+
+    Starts a local web server and prints the address to open. On the page,
+    drop or choose photographs, pick a model and the colour options, see
+    grey / colorized (/ original) side by side, and download the results
+    as PNG or zip. Nothing is written to disk; press Ctrl+C to stop.
+    Needs the web extra: pip install "somcolor[web]".
+
+    \b
+      somcolor serve --model landscapes.skops
+      somcolor serve --model a.skops --model b.skops --port 8080
+    """
+    try:
+        from . import web
+    except ImportError as exc:
+        raise _InputError(
+            f'serve needs the web extra: pip install "somcolor[web]" '
+            f"({_one_line(exc)})."
+        ) from exc
+    try:
+        limits = web.ServeLimits(
+            max_upload_bytes=max(1, int(max_upload_mb * 2**20)),
+            max_pixels=max(1, int(max_megapixels * 1e6)),
+            max_files=max_files,
+            max_waiting=max_waiting,
+            result_bytes=max(1, int(result_memory_mb * 2**20)),
+        )
+        served = web.load_models(models)
+    except ValueError as exc:
+        raise _InputError(_one_line(exc)) from exc
+    try:
+        web.serve(served, host=host, port=port, limits=limits, echo=click.echo)
+    except OSError as exc:
+        raise _InputError(
+            f"cannot listen on {host} port {port}: {exc.strerror or exc}; "
+            "choose another --port (or --host)."
+        ) from exc
     return 0
 
 

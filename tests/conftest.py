@@ -1,5 +1,5 @@
-"""Shared fixtures: small images, the eight-scene data when available, and
-running the repository's scripts from a terminal.
+"""Shared fixtures: small images, the eight-scene data when available,
+running the repository's scripts from a terminal, and the web server.
 
 The eight-scene data set is found through the ``SOMCOLOR_SCENE8``
 environment variable (the folder holding ``opencountry/`` etc.), BSDS500
@@ -11,6 +11,8 @@ not set or not there.
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -122,3 +124,50 @@ def small_model(small_rgb_images):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(small_rgb_images)
+
+
+@pytest.fixture(scope="session")
+def small_model_file(small_model, tmp_path_factory):
+    """``small_model`` saved with :func:`somcolor.save` (a ``.skops`` file)."""
+    from somcolor import save
+
+    path = tmp_path_factory.mktemp("models") / "small.skops"
+    save(small_model, path)
+    return path
+
+
+@pytest.fixture
+def web_server():
+    """``start(models, limits=None) -> base URL`` of somcolor's web page.
+
+    Runs :func:`somcolor.web.create_app` in uvicorn, configured as ``somcolor
+    serve`` runs it, in a thread, on a free port of 127.0.0.1; every server
+    started is stopped after the test. Skips without the web extra.
+    """
+    pytest.importorskip("starlette", reason="the web page needs '.[web]'")
+    pytest.importorskip("uvicorn", reason="the web page needs '.[web]'")
+    from somcolor import web
+
+    running = []
+
+    def start(models, limits=None):
+        limits = web.ServeLimits() if limits is None else limits
+        sock = web._listening_socket("127.0.0.1", 0)
+        server = web._uvicorn_server(web.create_app(models, limits), limits)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
+        thread.start()
+        running.append((server, thread, sock))
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the web server did not start")
+            time.sleep(0.01)
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield start
+    for server, thread, sock in running:
+        server.should_exit = True
+        thread.join(timeout=60)
+        sock.close()
