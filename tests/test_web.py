@@ -255,6 +255,17 @@ def test_bad_files_get_a_message_and_the_server_goes_on(served, photos):
     assert _post(served, "camera.png", good).status_code == 200
 
 
+def test_a_24_megapixel_photograph_is_colorized(served):
+    grey = np.tile(np.linspace(0, 255, 6000).astype(np.uint8), (4000, 1))
+    grey[::7] = 40  # some texture
+    response = _post(served, "big.png", _png_bytes(grey))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["height"], answer["width"]) == (4000, 6000)
+    png = requests.get(served + answer["images"]["colorized"], timeout=120).content
+    assert _decode(png).shape == (4000, 6000, 3)
+
+
 def test_pixel_limit_is_configurable(web_server, small_model_file, photos):
     url = web_server(
         web.load_models([small_model_file]), web.ServeLimits(max_pixels=10_000)
@@ -520,6 +531,8 @@ def test_grey_and_ciede2000_in_bands_equal_the_whole(monkeypatch):
     rgb = skdata.astronaut()[::2, ::2]
     monkeypatch.setattr(web, "_PIXELS_PER_STEP", 1000)  # many bands
     np.testing.assert_array_equal(web._grey_of(rgb), as_grey(rgb))
+    colour = np.random.default_rng(0).uniform(-0.1, 1.1, rgb.shape)
+    np.testing.assert_array_equal(web._uint8_of(colour), to_uint8(colour))
     guess = skdata.coffee()[: rgb.shape[0], : rgb.shape[1]]
     assert web._mean_ciede2000(rgb, guess) == pytest.approx(
         mean_ciede2000([rgb], [guess]), rel=1e-12

@@ -126,7 +126,10 @@ function showResult(item, result) {
   } else {
     quality = "A grey photograph: no original to compare with.";
   }
-  const used = Object.entries(result.options)
+  const shown = Object.entries(result.options).filter(
+    ([key]) => key !== "temperature" || result.options.decoding === "soft",
+  );
+  const used = shown
     .map(([key, value]) => `${key} ${typeof value === "number" ? value.toFixed(2) : value}`)
     .join(", ");
   quality += ` ${result.width}×${result.height}, model ${result.model}` +

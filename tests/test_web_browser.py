@@ -1,0 +1,303 @@
+"""The page of ``somcolor serve`` in a real headless browser.
+
+Debian's chromium, driven by selenium through Debian's chromedriver, opens
+the page served by uvicorn on 127.0.0.1, uploads photographs as a person
+would (the file chooser), waits for the pictures, downloads the results and
+compares them with ``model.predict`` in Python. Skipped, with the reason,
+where chromium or chromedriver is not installed (``.ci/run`` installs them:
+``apt-get install chromium chromium-driver``).
+
+``SOMCOLOR_UPDATE_SCREENSHOT=1`` makes ``test_screenshot_of_the_page`` also
+write its picture to ``docs/_static/serve_page.png`` (shown in the docs).
+"""
+
+import copy
+import io
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data as skdata
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="the browser tests need Debian's chromium and chromium-driver "
+    "(apt-get install chromium chromium-driver; .ci/run installs them)",
+)
+
+pytest.importorskip("starlette", reason="the web page needs '.[web]'")
+pytest.importorskip("selenium", reason="the browser tests drive chromium with selenium")
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+import somcolor  # noqa: E402
+from somcolor import web  # noqa: E402
+from somcolor._files import as_grey, read_image, to_uint8  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOT = ROOT / "docs" / "_static" / "serve_page.png"
+WAIT = 300  # seconds at most for anything the page does (a bound, not a check)
+
+# Flags that work on a machine with no network but loopback (and as root).
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--window-size=1100,900",
+]
+
+
+@pytest.fixture(scope="module")
+def photo_model_file(tmp_path_factory):
+    """A model fitted on the left view of the bundled motorcycle pair."""
+    left, _, _ = skdata.stereo_motorcycle()
+    model = somcolor.ColorizerPipeline(pixels_per_image=5000, random_state=0)
+    model.fit([left[::2, ::2]])
+    path = tmp_path_factory.mktemp("models") / "motorcycle.skops"
+    somcolor.save(model, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Photographs to upload: the held-out right view (colour), a grey one,
+    and a text file named like a photograph."""
+    folder = tmp_path_factory.mktemp("uploads")
+    _, right, _ = skdata.stereo_motorcycle()
+    Image.fromarray(right[::2, ::2]).save(folder / "motorcycle.png")
+    Image.fromarray(skdata.camera()[::4, ::4]).save(folder / "camera.png")
+    (folder / "notes.jpg").write_text("a shopping list, not a photograph\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(WAIT)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def downloads(browser, tmp_path):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior",
+        {"behavior": "allow", "downloadPath": str(folder)},
+    )
+    return folder
+
+
+@pytest.fixture
+def open_page(browser, web_server, photo_model_file):
+    """``open_page(limits=None)``: a fresh server and its page in the browser."""
+
+    def open_(limits=None):
+        url = web_server(web.load_models([photo_model_file]), limits)
+        browser.get(url + "/")
+        WebDriverWait(browser, WAIT).until(
+            lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+        )
+        return url
+
+    return open_
+
+
+def _upload(browser, *paths):
+    browser.find_element(By.ID, "file-input").send_keys("\n".join(map(str, paths)))
+
+
+def _cards(browser, state=None):
+    selector = ".result" if state is None else f'.result[data-state="{state}"]'
+    return browser.find_elements(By.CSS_SELECTOR, selector)
+
+
+def _wait_for(browser, condition):
+    return WebDriverWait(browser, WAIT).until(lambda d: condition(d))
+
+
+def _picture_shown(card, kind):
+    images = card.find_elements(By.CSS_SELECTOR, f"figure.{kind} img")
+    return bool(images) and images[0].get_property("naturalWidth") > 0
+
+
+def _downloaded(folder, name):
+    """The downloaded file, once the browser has finished writing it."""
+    target = folder / name
+    deadline = time.monotonic() + WAIT
+    while not target.exists() or list(folder.glob("*.crdownload")):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{name} was not downloaded; found {os.listdir(folder)}"
+            )
+        time.sleep(0.05)
+    return target.read_bytes()
+
+
+def _expected(model_file, path, **options):
+    model = copy.deepcopy(somcolor.load(model_file))
+    model.set_params(**options)
+    return to_uint8(model.predict([as_grey(read_image(path))])[0])
+
+
+def _decode(png):
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def test_upload_see_and_download_identical_pixels(
+    browser, open_page, files, downloads, photo_model_file
+):
+    open_page()
+    _upload(browser, files / "motorcycle.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(
+        browser,
+        lambda d: all(
+            _picture_shown(card, kind) for kind in ("grey", "colorized", "original")
+        ),
+    )
+    colorized = card.find_element(By.CSS_SELECTOR, "figure.colorized img")
+    assert colorized.get_property("naturalWidth") == 371
+    assert colorized.get_property("naturalHeight") == 250
+    quality = card.find_element(By.CLASS_NAME, "quality").text
+    assert "CIEDE2000 to the original" in quality and "grey:" in quality
+    card.find_element(By.CSS_SELECTOR, "a.download").click()
+    png = _downloaded(downloads, "motorcycle-colorized.png")
+    np.testing.assert_array_equal(
+        _decode(png), _expected(photo_model_file, files / "motorcycle.png")
+    )
+
+
+def test_a_bad_file_shows_its_message_and_the_next_upload_works(
+    browser, open_page, files
+):
+    open_page()
+    _upload(browser, files / "notes.jpg")
+    card = _wait_for(browser, lambda d: (_cards(d, "error") or [None])[0])
+    message = card.find_element(By.CLASS_NAME, "error").text
+    assert message.startswith("notes.jpg: not a readable image")
+    _upload(browser, files / "camera.png")
+    done = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(browser, lambda d: _picture_shown(done, "colorized"))
+    assert done.find_element(By.TAG_NAME, "h2").text == "camera.png"
+    assert "no original" in done.find_element(By.CLASS_NAME, "quality").text
+    assert len(_cards(browser, "error")) == 1  # the bad file's message stays
+
+
+def test_options_recolorize_without_refitting(
+    browser, open_page, files, downloads, photo_model_file
+):
+    open_page()
+    _upload(browser, files / "camera.png")
+    _wait_for(browser, lambda d: _cards(d, "done"))
+    Select(browser.find_element(By.ID, "decoding")).select_by_value("soft")
+    slider = browser.find_element(By.ID, "temperature")
+    assert slider.is_displayed()
+    browser.execute_script(
+        "arguments[0].value = '0.2';arguments[0].dispatchEvent(new Event('input'));",
+        slider,
+    )
+    assert browser.find_element(By.ID, "temperature-value").text == "0.20"
+    browser.find_element(By.ID, "again").click()
+    card = _wait_for(
+        browser,
+        lambda d: [
+            c
+            for c in _cards(d, "done")
+            if "soft" in c.find_element(By.CLASS_NAME, "quality").text
+        ],
+    )[0]
+    assert "temperature 0.20" in card.find_element(By.CLASS_NAME, "quality").text
+    card.find_element(By.CSS_SELECTOR, "a.download").click()
+    png = _downloaded(downloads, "camera-colorized.png")
+    expected = _expected(
+        photo_model_file, files / "camera.png", decoding="soft", temperature=0.2
+    )
+    np.testing.assert_array_equal(_decode(png), expected)
+    assert not np.array_equal(
+        expected, _expected(photo_model_file, files / "camera.png")
+    )
+
+
+def test_too_many_files_and_download_all(
+    browser, open_page, files, downloads, photo_model_file
+):
+    open_page(web.ServeLimits(max_files=2))
+    _upload(
+        browser, files / "camera.png", files / "motorcycle.png", files / "notes.jpg"
+    )
+    message = browser.find_element(By.ID, "message")
+    _wait_for(browser, lambda d: message.is_displayed())
+    assert "3 photographs chosen" in message.text and "at most 2" in message.text
+    _wait_for(browser, lambda d: len(_cards(d, "done")) == 2)
+    assert len(_cards(browser)) == 2
+    browser.find_element(By.ID, "download-all").click()
+    packed = _downloaded(downloads, "somcolor-colorized.zip")
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
+        assert sorted(archive.namelist()) == [
+            "camera-colorized.png",
+            "motorcycle-colorized.png",
+        ]
+        for name in ("camera", "motorcycle"):
+            np.testing.assert_array_equal(
+                _decode(archive.read(f"{name}-colorized.png")),
+                _expected(photo_model_file, files / f"{name}.png"),
+            )
+
+
+def test_a_file_over_the_size_limit_is_not_sent(browser, open_page, files):
+    open_page(web.ServeLimits(max_upload_bytes=50_000))
+    assert (files / "motorcycle.png").stat().st_size > 50_000
+    _upload(browser, files / "motorcycle.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "error") or [None])[0])
+    message = card.find_element(By.CLASS_NAME, "error").text
+    assert "larger than this server accepts" in message
+    assert "--max-upload-mb" in message
+
+
+def test_screenshot_of_the_page(browser, open_page, files, tmp_path):
+    open_page()
+    _upload(browser, files / "motorcycle.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(
+        browser,
+        lambda d: all(
+            _picture_shown(card, kind) for kind in ("grey", "colorized", "original")
+        ),
+    )
+    time.sleep(0.5)  # let the page settle before the picture (no timing check)
+    shot = tmp_path / "serve_page.png"
+    assert browser.save_screenshot(str(shot))
+    picture = Image.open(shot).convert("RGB")
+    pixels = np.asarray(picture)
+    assert picture.width >= 1000 and picture.height >= 600
+    # Colour on the page: the colorized and original pictures.
+    assert np.abs(pixels[..., 0].astype(int) - pixels[..., 2]).max() > 60
+    if os.environ.get("SOMCOLOR_UPDATE_SCREENSHOT"):
+        small = picture.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        small.save(SCREENSHOT, optimize=True)
