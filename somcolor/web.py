@@ -214,10 +214,10 @@ def load_models(
     >>> from skimage import data
     >>> import somcolor
     >>> from somcolor.web import load_models
-    >>> model = somcolor.ColorizerPipeline(pixels_per_image=500, random_state=0)
+    >>> model = somcolor.ColorizerPipeline(pixels_per_image=2000, random_state=0)
     >>> model = model.fit([data.astronaut()[::8, ::8]])
     >>> path = os.path.join(tempfile.mkdtemp(), "portraits.skops")
-    >>> somcolor.save(model, path)
+    >>> _ = somcolor.save(model, path)
     >>> list(load_models([path]))
     ['portraits.skops']
     >>> load_models([])
@@ -606,7 +606,7 @@ def create_app(
     >>> from skimage import data
     >>> from somcolor import ColorizerPipeline
     >>> from somcolor.web import create_app
-    >>> model = ColorizerPipeline(pixels_per_image=500, random_state=0)
+    >>> model = ColorizerPipeline(pixels_per_image=2000, random_state=0)
     >>> model = model.fit([data.astronaut()[::8, ::8]])
     >>> app = create_app({"portraits": model})
     >>> [route.path for route in app.routes][:2]
