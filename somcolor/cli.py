@@ -631,8 +631,8 @@ def demo(output, random_state):
     default=8,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Uploads that may wait for their turn (one photograph is colorized "
-    "at a time); more are asked to try again.",
+    help="Uploads in progress or waiting for their turn (one photograph is "
+    "colorized at a time); more are asked to try again.",
 )
 @click.option(
     "--result-memory-mb",

@@ -48,15 +48,25 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import anyio
 import numpy as np
-from starlette.applications import Starlette
-from starlette.datastructures import Headers, UploadFile
-from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+
+try:
+    import anyio
+    from starlette import formparsers
+    from starlette.applications import Starlette
+    from starlette.datastructures import Headers, UploadFile
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    if formparsers.multipart is None:  # Starlette reads forms with python-multipart
+        raise ImportError("No module named 'python_multipart'")
+except ImportError as exc:  # the web extra is not installed
+    raise ImportError(
+        f'somcolor.web needs the web extra: pip install "somcolor[web]" ({exc})'
+    ) from exc
 
 from . import __version__
 from ._files import (
@@ -121,8 +131,8 @@ class ServeLimits:
         Photographs the page sends in one go (more are listed as not
         colorized), and results in one zip.
     max_waiting : int, default=8
-        Uploads waiting for their turn; one more is answered 429 ("busy,
-        try again") without being read.
+        Uploads being received, colorized or waiting for their turn; one
+        more is answered 429 ("busy, try again") without being read.
     result_bytes : int, default=512 MiB
         Memory for results kept for the page (PNG files); when full, the
         oldest results are dropped and the page says so if asked for them.
@@ -166,8 +176,8 @@ def shipped_models() -> dict[str, Callable[[], Any]]:
     Examples
     --------
     >>> from somcolor.web import shipped_models
-    >>> sorted(shipped_models())
-    []
+    >>> all(callable(load) for load in shipped_models().values())
+    True
     """
     return {}
 
@@ -220,7 +230,7 @@ def load_models(
     >>> _ = somcolor.save(model, path)
     >>> list(load_models([path]))
     ['portraits.skops']
-    >>> load_models([])
+    >>> load_models([], shipped={})
     Traceback (most recent call last):
     ...
     ValueError: no model to serve: name a fitted model file with --model FILE.skops (written by 'somcolor fit' or somcolor.save); no model ships with this version of somcolor.
@@ -662,6 +672,8 @@ def create_app(
         try:
             try:
                 form = await request.form(max_files=1, max_fields=8, max_part_size=1024)
+            except ClientDisconnect:  # the page was closed during the upload
+                return Response(status_code=400)
             except HTTPException as exc:
                 if exc.status_code == 400:
                     raise HTTPException(400, f"bad upload: {exc.detail}") from None

@@ -552,18 +552,36 @@ def _somcolor(*args, **kwargs):
     )
 
 
-def test_serve_without_a_model_says_so_in_one_line():
-    result = _somcolor("serve")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "somcolor: error: no model to serve: name a fitted model file with --model "
-        "FILE.skops (written by 'somcolor fit' or somcolor.save); no model ships "
-        "with this version of somcolor."
-    ]
+def test_serve_without_a_model_file():
+    shipped = list(web.shipped_models())
+    if shipped:  # the shipped models are served
+        process, first = _start_serving(["--port", "0"], dict(os.environ))
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=120)
+        assert first.startswith(f"somcolor: serving {len(shipped)} model(s) (")
+        assert all(name in first for name in shipped)
+    else:  # nothing to serve: say so in one line
+        result = _somcolor("serve")
+        assert result.returncode == 1
+        assert result.stderr.strip().splitlines() == [
+            "somcolor: error: no model to serve: name a fitted model file with "
+            "--model FILE.skops (written by 'somcolor fit' or somcolor.save); no "
+            "model ships with this version of somcolor."
+        ]
+
+
+def test_serve_refuses_an_unknown_model_in_one_line():
     missing = _somcolor("serve", "--model", "missing.skops")
     assert missing.returncode == 1
     assert missing.stderr.startswith("somcolor: error: --model 'missing.skops'")
-    assert "Traceback" not in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    unknown = _somcolor("serve", "--model", "nothing-like-this")
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith(
+        "somcolor: error: --model 'nothing-like-this': no such model file, and "
+        "not the name of a shipped model ("
+    )
+    assert "Traceback" not in missing.stderr + unknown.stderr
 
 
 def test_the_command_line_imports_no_web_framework():
@@ -578,6 +596,21 @@ def test_the_command_line_imports_no_web_framework():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_serve_without_the_web_extra_says_what_to_install():
+    code = (
+        "import sys; sys.modules['starlette'] = None; "
+        "from somcolor.cli import main; sys.exit(main(['serve']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        'somcolor: error: serve needs the web extra: pip install "somcolor[web]"'
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def _start_serving(args, env):
