@@ -589,7 +589,8 @@ def demo(output, random_state):
     multiple=True,
     metavar="NAME_OR_FILE",
     help="A fitted model file (.skops, from 'somcolor fit') or the name of a "
-    "shipped model; repeat to offer several (the first is selected).",
+    "shipped model; repeat to offer several (the first is selected). The "
+    "shipped models are offered in any case.",
 )
 @click.option(
     "--host",
@@ -660,7 +661,7 @@ def serve(
     Needs the web extra: pip install "somcolor[web]".
 
     \b
-      somcolor serve --model landscapes.skops
+      somcolor serve --model my-photos.skops
       somcolor serve --model a.skops --model b.skops --port 8080
     """
     try:

@@ -166,12 +166,14 @@ class ServeLimits:
 def shipped_models() -> dict[str, Callable[[], Any]]:
     """The models shipped with somcolor, by name, as functions loading them.
 
+    The names of :func:`somcolor.pretrained.available` whose model file is
+    in the installed package, each with :func:`somcolor.load_pretrained`.
+
     Returns
     -------
     loaders : dict of str to callable
         Display name to a function without arguments returning the fitted
-        model. Empty in this version: no fitted model ships yet, so ``somcolor
-        serve`` needs ``--model``.
+        model.
 
     Examples
     --------
@@ -179,11 +181,13 @@ def shipped_models() -> dict[str, Callable[[], Any]]:
     >>> all(callable(load) for load in shipped_models().values())
     True
     """
-    return {}
+    from . import pretrained
 
-
-def _is_model_file(entry: str) -> bool:
-    return os.path.isfile(entry) or entry.lower().endswith(".skops")
+    return {
+        name: functools.partial(pretrained.load_pretrained, name)
+        for name in pretrained.available()
+        if pretrained._path(name).is_file()
+    }
 
 
 def load_models(
@@ -195,7 +199,9 @@ def load_models(
 
     Every shipped model is offered, and every model file named. The entries
     of ``names_or_files`` come first, in their order (the page selects the
-    first); a shipped name among them only moves that model forward.
+    first); a shipped name among them only moves that model forward. As
+    for ``somcolor colorize``, an existing file of a shipped model's name is
+    read as a file.
 
     Parameters
     ----------
@@ -242,10 +248,12 @@ def load_models(
     shipped = shipped_models() if shipped is None else dict(shipped)
     chosen: list[tuple[str, Callable[[], Any]]] = []
     for entry in map(os.fspath, names_or_files):
-        if entry in shipped:
-            chosen.append((entry, shipped[entry]))
-        elif _is_model_file(entry):
+        if os.path.isfile(entry) or (
+            entry not in shipped and entry.lower().endswith(".skops")
+        ):
             chosen.append((Path(entry).name, functools.partial(load, entry)))
+        elif entry in shipped:
+            chosen.append((entry, shipped[entry]))
         else:
             known = (
                 f"shipped models: {', '.join(shipped)}"

@@ -484,6 +484,20 @@ def test_load_models_names_and_order(small_model_file, small_model, tmp_path):
     assert models["photos"] is not small_model  # a copy: verbose set on it only
 
 
+def test_a_file_named_like_a_shipped_model_is_read_as_a_file(
+    small_model_file, small_model, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos").write_bytes(small_model_file.read_bytes())
+
+    def shipped_photos():
+        raise AssertionError("the shipped model was loaded instead of the file")
+
+    models = web.load_models(["photos"], shipped={"photos": shipped_photos})
+    assert list(models) == ["photos"]
+    np.testing.assert_array_equal(models["photos"].codebook_, small_model.codebook_)
+
+
 def test_load_models_refusals(tmp_path, small_model):
     with pytest.raises(ValueError, match="no model to serve.*--model"):
         web.load_models([])
