@@ -244,6 +244,7 @@ def load_models(
     from sklearn.utils.validation import check_is_fitted
 
     from .persistence import ModelFileError, load
+    from .pipeline import ColorizerPipeline
 
     shipped = shipped_models() if shipped is None else dict(shipped)
     chosen: list[tuple[str, Callable[[], Any]]] = []
@@ -279,13 +280,23 @@ def load_models(
             display, k = f"{name} ({k})", k + 1
         try:
             model = copy.copy(loader())
+            if not isinstance(model, ColorizerPipeline):
+                raise TypeError(
+                    f"a {type(model).__name__}, not a ColorizerPipeline (a model "
+                    "written by 'somcolor fit' or somcolor.save(model, ...))."
+                )
             check_is_fitted(model)
-        except FileNotFoundError as exc:
-            raise ValueError(f"--model {name!r}: {_one_line(exc)}") from exc
-        except (ModelFileError, ImportError, TypeError, ValueError) as exc:
-            raise ValueError(f"--model {name!r}: {_one_line(exc)}") from exc
-        if "verbose" in model.get_params(deep=False):
             model.set_params(verbose=0)
+            _model_options(model)
+        except (
+            AttributeError,  # e.g. a model saved by an incompatible somcolor
+            FileNotFoundError,
+            ImportError,
+            ModelFileError,
+            TypeError,
+            ValueError,
+        ) as exc:
+            raise ValueError(f"--model {name!r}: {_one_line(exc)}") from exc
         models[display] = model
     return models
 

@@ -511,6 +511,10 @@ def test_load_models_refusals(tmp_path, small_model):
     picture.write_bytes(_png_bytes(np.zeros((2, 2), np.uint8)))
     with pytest.raises(ValueError, match="picture.skops"):
         web.load_models([picture])
+    quantizer = tmp_path / "quantizer.skops"
+    somcolor.save(small_model.quantizer_, quantizer)
+    with pytest.raises(ValueError, match="a SOMQuantizer, not a ColorizerPipeline"):
+        web.load_models([quantizer])
     import pickle
 
     pickled = tmp_path / "model.pkl"
