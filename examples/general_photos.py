@@ -56,21 +56,6 @@ FITS = {
     "pyramid+texture+position": {
         "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9), position=True)
     },
-    "pyramid+texture+position+scene": {
-        "extractor": PatchExtractor(
-            3,
-            context=PYRAMID,
-            texture=(3, 9),
-            position=True,
-            histogram=8,
-            thumbnail=4,
-        )
-    },
-    "pyramid+texture+scene": {
-        "extractor": PatchExtractor(
-            3, context=PYRAMID, texture=(3, 9), histogram=8, thumbnail=4
-        )
-    },
     "pyramid+texture+SOM 25": {
         "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9)),
         "quantizer": SOMQuantizer(5, 5),

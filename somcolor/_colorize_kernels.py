@@ -256,13 +256,7 @@ def colorize_tiles(
     n_chunks = min(n_tiles, 64)
     p, context, texture, position = spec
     soft = decoder[1]
-    row_size = (
-        p * p
-        + 9 * context.shape[0]
-        + texture.shape[0]
-        + 2 * position
-        + image[5].shape[0]
-    )
+    row_size = p * p + 9 * context.shape[0] + texture.shape[0] + 2 * position
     for chunk in numba.prange(n_chunks):
         rows = np.empty((tile, row_size), dtype=network[0].dtype)
         first = n_tiles * chunk // n_chunks

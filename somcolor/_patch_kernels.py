@@ -8,7 +8,7 @@ pixel; every other kernel calls it: :func:`dense_rows` (every pixel, for
 the same features with the same code.
 
 The image is handed over prepared (see ``PatchExtractor._prepare``), as the
-tuple ``image = (padded, offset, sums, height, width, descriptor)``:
+tuple ``image = (padded, offset, sums, height, width)``:
 
 * ``padded``: the features' lightness, padded by ``p // 2`` on every side
   (``offset = 0``) or not padded at all for ``'valid'`` extraction
@@ -18,10 +18,7 @@ tuple ``image = (padded, offset, sums, height, width, descriptor)``:
 * ``sums``: the integral images of the lightness and of its square, shape
   ``(2, height + 1, width + 1)``, float64 (``sums[k, i, j]`` is the sum over
   rows ``< i`` and columns ``< j``): any box mean in four reads. Unused (and
-  of shape ``(2, 1, 1)``) when the row has no box features;
-* ``descriptor``: values describing the whole image (its lightness
-  histogram, a coarse thumbnail), the same in every row of the image; empty
-  when off.
+  of shape ``(2, 1, 1)``) when the row has no box features.
 
 and the options as ``spec = (p, context, texture, position)``: the patch
 side, the int64 arrays of context and texture scales (empty when off), and
@@ -34,8 +31,7 @@ whether to append the pixel's position. A row holds, in this order:
 3. per texture scale ``s``: the standard deviation of the lightness over the
    ``s x s`` box around the pixel, cut to the image;
 4. with ``position``: the pixel's row and column scaled to [0, 1] (0.5 on a
-   side of one pixel);
-5. the image's ``descriptor``.
+   side of one pixel).
 
 Box features are computed in float64 and stored in the dtype of the output.
 """
@@ -66,8 +62,7 @@ def write_row(image, spec, r, c, row):
     Parameters
     ----------
     image : tuple
-        ``(padded, offset, sums, height, width, descriptor)``, see the module
-        docstring.
+        ``(padded, offset, sums, height, width)``, see the module docstring.
     spec : tuple
         ``(p, context, texture, position)``, see the module docstring.
     r, c : int
@@ -75,7 +70,7 @@ def write_row(image, spec, r, c, row):
     row : ndarray, 1-D
         Receives the features (its length is the number of features).
     """
-    padded, offset, sums, height, width, descriptor = image
+    padded, offset, sums, height, width = image
     p, context, texture, position = spec
     k = 0
     for i in range(p):
@@ -104,10 +99,6 @@ def write_row(image, spec, r, c, row):
     if position:
         row[k] = r / (height - 1) if height > 1 else 0.5
         row[k + 1] = c / (width - 1) if width > 1 else 0.5
-        k += 2
-    for value in descriptor:
-        row[k] = value
-        k += 1
 
 
 @numba.njit(cache=True, nogil=True)

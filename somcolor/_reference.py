@@ -69,29 +69,13 @@ def _box_mean_std(image, r, c, s):
     return box.mean(), box.std()
 
 
-def thumbnail(image, side):
-    """Area-average ``side x side`` thumbnail: each pixel repeated ``side``
-    times along both axes, then the mean of each ``H x W`` block."""
-    big = np.repeat(np.repeat(image, side, axis=0), side, axis=1)
-    height, width = image.shape
-    return big.reshape(side, height, side, width).mean(axis=(1, 3))
-
-
 def pixel_features(
-    image,
-    patch_size,
-    padding="reflect",
-    context=(),
-    texture=(),
-    position=False,
-    histogram=0,
-    thumbnail_side=0,
+    image, patch_size, padding="reflect", context=(), texture=(), position=False
 ):
     """Feature rows of every pixel, pixel by pixel, as ``PatchExtractor``.
 
     The patch from :func:`dense_patches`; context, texture and position by
-    direct means and standard deviations of image slices, in float64; the
-    histogram by counting; the thumbnail by :func:`thumbnail`.
+    direct means and standard deviations of image slices, in float64.
     """
     image = np.asarray(image, dtype=np.float64)
     height, width = image.shape
@@ -124,12 +108,4 @@ def pixel_features(
                 ]
             )
         )
-    whole = []
-    if histogram:
-        which = np.minimum((image.ravel() * histogram).astype(int), histogram - 1)
-        whole.append(np.bincount(which, minlength=histogram) / image.size)
-    if thumbnail_side:
-        whole.append(thumbnail(image, thumbnail_side).ravel())
-    if whole:
-        blocks.append(np.tile(np.concatenate(whole), (len(rows), 1)))
     return np.hstack(blocks)

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_scalar
 
-from . import _options, _patch_kernels
+from . import _patch_kernels
 from ._parallel import bounded_in_dask_workers
 
 __all__ = ["PatchExtractor"]
@@ -89,10 +89,7 @@ class PatchExtractor(TransformerMixin, BaseEstimator):
        neighbourhood; points are clamped to the image, boxes cut to it);
     3. per ``texture`` scale ``s``: the standard deviation of the image over
        the ``s x s`` box around the pixel (cut to the image);
-    4. with ``position``: the pixel's row and column scaled to [0, 1];
-    5. a descriptor of the whole image, the same in all its rows: the share
-       of its pixels in each of ``histogram`` bins of [0, 1], and the means
-       of its ``thumbnail x thumbnail`` cells (area averages), row-major.
+    4. with ``position``: the pixel's row and column scaled to [0, 1].
 
     Rows are ordered image by image, and row-major within an image. Box
     features are exact box means (integral images), computed in float64.
@@ -135,10 +132,6 @@ default='reflect'
     position : bool, default=False
         Append the pixel's row and column scaled to [0, 1] (the paper's
         future work). Assumes images framed alike (sky at the top).
-    histogram : int, default=0
-        Bins of the whole image's histogram on [0, 1] (0: none).
-    thumbnail : int, default=0
-        Side of the whole image's thumbnail (0: none).
 
     See Also
     --------
@@ -179,8 +172,6 @@ default='reflect'
         context=None,
         texture=None,
         position=False,
-        histogram=0,
-        thumbnail=0,
     ):
         self.patch_size = patch_size
         self.padding = padding
@@ -190,8 +181,6 @@ default='reflect'
         self.context = context
         self.texture = texture
         self.position = position
-        self.histogram = histogram
-        self.thumbnail = thumbnail
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -234,8 +223,6 @@ default='reflect'
         _scales(self.texture, "texture")
         if not isinstance(self.position, (bool, np.bool_)):
             raise TypeError(f"position must be True or False, got {self.position!r}.")
-        check_scalar(self.histogram, "histogram", Integral, min_val=0)
-        check_scalar(self.thumbnail, "thumbnail", Integral, min_val=0)
 
     def fit(self, X=None, y=None):
         """Validate the parameters; the extractor learns nothing.
@@ -264,7 +251,7 @@ default='reflect'
         -------
         names : ndarray of str
             ``patch_i_j``, ``context{s}_i_j`` (i, j in 0..2), ``std{s}``,
-            ``row``, ``col``, ``histogram_i``, ``thumbnail_i_j``.
+            ``row``, ``col``.
         """
         self._check_params()
         p = self.patch_size
@@ -274,9 +261,6 @@ default='reflect'
         names += [f"std{s}" for s in _scales(self.texture, "texture")]
         if self.position:
             names += ["row", "col"]
-        names += [f"histogram_{i}" for i in range(self.histogram)]
-        t = self.thumbnail
-        names += [f"thumbnail_{i}_{j}" for i in range(t) for j in range(t)]
         return np.asarray(names, dtype=object)
 
     def _n_features(self):
@@ -285,8 +269,6 @@ default='reflect'
             + 9 * len(_scales(self.context, "context"))
             + len(_scales(self.texture, "texture"))
             + 2 * bool(self.position)
-            + self.histogram
-            + self.thumbnail**2
         )
 
     def _spec(self):
@@ -320,18 +302,7 @@ default='reflect'
             np.square(sums[0], out=sums[1])
             np.cumsum(sums, axis=1, out=sums)
             np.cumsum(sums, axis=2, out=sums)
-        return padded, offset, sums, height, width, self._descriptor(image)
-
-    def _descriptor(self, image):
-        """The whole image's histogram shares and thumbnail, as one vector."""
-        parts = [np.empty(0)]
-        if self.histogram:
-            counts, _ = np.histogram(image, bins=self.histogram, range=(0.0, 1.0))
-            parts.append(counts / image.size)
-        if self.thumbnail:
-            t = self.thumbnail
-            parts.append(_options.shrink(np.asarray(image, float), (t, t)).ravel())
-        return np.concatenate(parts)
+        return padded, offset, sums, height, width
 
     def _valid_extent(self, shape):
         """First valid row/col and the extent of the area patches may centre on."""

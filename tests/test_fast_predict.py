@@ -54,7 +54,7 @@ def fitted_default(small_rgb_images):
     return model.set_params(classifier__max_iter=30).fit(small_rgb_images)
 
 
-WIDE = dict(context=(2, 5), texture=(3, 7), position=True, histogram=4, thumbnail=2)
+WIDE = dict(context=(2, 5), texture=(3, 7), position=True)
 
 
 @pytest.fixture(scope="module")

@@ -98,21 +98,10 @@ def test_sampled_patches_equal_reference(height, width, patch_size, padding, n, 
     context=st.lists(st.integers(2, 12), max_size=2),
     texture=st.lists(st.integers(2, 12), max_size=2),
     position=st.booleans(),
-    histogram=st.integers(0, 6),
-    thumbnail=st.integers(0, 4),
     seed=st.integers(0, 2**16),
 )
 def test_feature_rows_equal_reference(
-    height,
-    width,
-    patch_size,
-    padding,
-    context,
-    texture,
-    position,
-    histogram,
-    thumbnail,
-    seed,
+    height, width, patch_size, padding, context, texture, position, seed
 ):
     image = np.random.default_rng(seed).random((height, width))
     ex = PatchExtractor(
@@ -122,13 +111,11 @@ def test_feature_rows_equal_reference(
         context=context or None,
         texture=texture or None,
         position=position,
-        histogram=histogram,
-        thumbnail=thumbnail,
     )
     if padding == "valid" and min(height, width) < patch_size:
         return
     expected = _reference.pixel_features(
-        image, patch_size, padding, context, texture, position, histogram, thumbnail
+        image, patch_size, padding, context, texture, position
     )
     dense = ex.transform([image])
     np.testing.assert_allclose(dense, expected, rtol=0, atol=1e-12)
