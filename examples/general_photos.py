@@ -177,6 +177,9 @@ def main():
     )
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument(
+        "--n-train", type=int, help="fit on the first N training photographs only"
+    )
+    parser.add_argument(
         "--test",
         action="store_true",
         help="fit on train + val, report on test (once, never to choose)",
@@ -188,6 +191,9 @@ def main():
         parser.error(f"unknown fits {unknown}; known: {list(FITS)}")
     args.scope = "trainval" if args.test else "train"
     train = load_bsds500(["train", "val"] if args.test else "train").images
+    if args.n_train:
+        train = train[: args.n_train]
+        args.scope += f"{args.n_train}"
     held_out = load_bsds500("test" if args.test else "val").images
     judge = Judge(held_out, args.n_jobs)
     split = "test" if args.test else "val"

@@ -16,7 +16,7 @@ Examples
 
 import importlib
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # Public name -> the submodule that defines it.
 _EXPORTS = {

@@ -710,7 +710,7 @@ def main(argv=None):
     --------
     >>> from somcolor.cli import main
     >>> main(["--version"])
-    somcolor, version 0.1.0
+    somcolor, version 0.2.0
     0
     """
     try:

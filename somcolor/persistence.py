@@ -9,8 +9,8 @@ values). A file that names any other type is refused before anything in it
 is built.
 
 The file also records the somcolor version that wrote it. A model is loaded
-only by a somcolor of the same major and minor version (``0.1.x`` reads
-``0.1.y``), because the fitted attributes may change between minor versions.
+only by a somcolor of the same major and minor version (``0.2.x`` reads
+``0.2.y``), because the fitted attributes may change between minor versions.
 """
 
 import os

@@ -381,11 +381,16 @@ def _mlp(data, n_features, dtype):
 
     params = _known(MLPClassifier, data["params"])
     classes = np.asarray(data["classes"])
-    classifier = MLPClassifier(**params).set_params(max_iter=1, early_stopping=False)
+    # One epoch of one mini-batch on one row per class, then the parameters
+    # as they were.
+    kept = ("max_iter", "early_stopping", "batch_size")
+    classifier = MLPClassifier(**params).set_params(
+        max_iter=1, early_stopping=False, batch_size=len(classes)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         classifier.fit(np.zeros((len(classes), n_features), dtype=dtype), classes)
-    classifier.set_params(**{k: params[k] for k in ("max_iter", "early_stopping")})
+    classifier.set_params(**{k: params[k] for k in kept if k in params})
     shapes = [w.shape for w in classifier.coefs_]
     if shapes != [np.shape(w) for w in data["coefs"]]:
         raise ValueError(f"stored weights do not fit layers of shapes {shapes}.")
