@@ -150,6 +150,7 @@ def _fit(name, params, train, args):
     model.set_params(
         **{k: clone(v) if hasattr(v, "fit") else v for k, v in params.items()}
     )
+    model.set_params(**args.set)
     start = time.perf_counter()
     model.fit(train)
     seconds = time.perf_counter() - start
