@@ -5,8 +5,10 @@ keeps one core busy and stops by itself after a bounded time (it is also
 stopped as soon as the measurement ends). Each repeat runs the workload once
 on the idle machine and once next to the busy process, so that slow drifts
 of a shared machine hit both alike; the medians and their ratio are
-reported, for somcolor as it is and, to show where a slowdown comes from,
-with BLAS or numba limited to one thread.
+reported, for somcolor as it is (the classifier trained with one BLAS
+thread, see ``somcolor._parallel.one_blas_thread``), with BLAS on every core
+while the classifier trains (scikit-learn's default, somcolor's before), and
+with numba limited to one thread.
 """
 
 import contextlib
@@ -36,14 +38,23 @@ def busy_core(seconds=BUSY_SECONDS):
         process.wait()
 
 
+#: The variants of :func:`idle_and_busy`.
+VARIANTS = ("as is", "BLAS on every core in training", "numba 1 thread")
+
+
 @contextlib.contextmanager
 def _variant(name):
     import numba
-    from threadpoolctl import threadpool_limits
 
-    if name == "BLAS 1 thread":
-        with threadpool_limits(limits=1, user_api="blas"):
+    from somcolor import _parallel
+
+    if name == "BLAS on every core in training":
+        one_blas_thread = _parallel.one_blas_thread
+        _parallel.one_blas_thread = contextlib.nullcontext
+        try:
             yield
+        finally:
+            _parallel.one_blas_thread = one_blas_thread
     elif name == "numba 1 thread":
         previous = numba.get_num_threads()
         numba.set_num_threads(1)
@@ -89,7 +100,7 @@ def bench_busy(quick, model, images, grey, median_time_fn=None):
         (f"fit, {len(train)} photographs", fit),
         (f"predict, {grey.shape[0]}x{grey.shape[1]} uint8", predict),
     ):
-        for variant in ("as is", "BLAS 1 thread", "numba 1 thread"):
+        for variant in VARIANTS:
             idle, busy = idle_and_busy(fn, repeat, variant)
             rows.append([label, variant, idle, busy, busy / idle])
     return rows

@@ -783,8 +783,10 @@ def bench_busy_machine(quick, model, images):
         "The default model. Each repeat runs the workload on the idle machine, "
         "then next to one other process keeping a core busy (a bounded loop "
         "started by the benchmark, `benchmarks/busy.py`); medians of "
-        f"{1 if quick else 3} repeats. 'BLAS 1 thread' and 'numba 1 thread' "
-        "limit one library, to show where a slowdown comes from.\n\n"
+        f"{1 if quick else 3} repeats. 'as is': the classifier trains with one "
+        "BLAS thread; 'BLAS on every core in training': scikit-learn's default "
+        "(somcolor's before), to show where the slowdown came from; 'numba 1 "
+        "thread': numba's kernels on one thread.\n\n"
     )
     return text + table(
         ["workload", "threads", "idle (s)", "busy (s)", "busy / idle"],

@@ -37,10 +37,10 @@ import numba
 import numpy as np
 from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
-from threadpoolctl import ThreadpoolController
 
 from . import _colorize_kernels, _options
 from ._images import _image_list, check_images, images_like
+from ._parallel import one_blas_thread
 from .color import conversion_constants, grey_to_lightness, luv_to_rgb
 from .patches import PatchExtractor
 
@@ -69,20 +69,6 @@ _KNOWN_PARAMS = {
 }
 
 _enabled = True
-_controller = None
-
-
-def _one_blas_thread():
-    """Context with one BLAS thread per numba thread (no nested threading).
-
-    The libraries are found once (``ThreadpoolController``): finding them
-    scans the loaded shared objects, about 3 ms, which would double the
-    time to colorize a 64x64 image if done per image.
-    """
-    global _controller
-    if _controller is None:
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas")
 
 
 @contextlib.contextmanager
@@ -232,7 +218,7 @@ class _Model:
         image = self.extractor._prepare(scaled, padding=self.padding)
         # Chunks of tiles are handed out one at a time (dynamic scheduling):
         # a thread slowed by another process on its core takes fewer.
-        with _one_blas_thread(), numba.parallel_chunksize(1):
+        with one_blas_thread(), numba.parallel_chunksize(1):
             _colorize_kernels.colorize_tiles(
                 image,
                 self.spec,

@@ -21,7 +21,6 @@ import contextlib
 import functools
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -32,9 +31,8 @@ from joblib.parallel import get_active_backend
 from ._progress import progress
 
 __all__ = [
-    "blas_threads_for_training",
     "bounded_in_dask_workers",
-    "idle_cores",
+    "one_blas_thread",
     "in_dask_worker",
     "limited_threads",
     "n_workers",
@@ -44,71 +42,31 @@ __all__ = [
 ]
 
 
-def _cpu_times(cpus):
-    """(idle, total) jiffies of the given CPUs, from /proc/stat (Linux)."""
-    idle = total = 0
-    with open("/proc/stat") as f:
-        for line in f:
-            name, *fields = line.split()
-            if not name.startswith("cpu") or name == "cpu":
-                continue
-            if int(name[3:]) in cpus:
-                values = [int(v) for v in fields[:8]]
-                idle += values[3] + values[4]  # idle, iowait
-                total += sum(values)
-    return idle, total
+_controller = None
 
 
-def idle_cores(interval: float = 0.05) -> int:
-    """How many of this process's cores other processes leave idle.
+def one_blas_thread():
+    """Context in which BLAS runs on one thread (this thread's calls).
 
-    The share of time the cores this process may run on (its affinity)
-    spent idle over ``interval`` seconds, from ``/proc/stat``, in whole
-    cores (at least 1). Where ``/proc/stat`` cannot be read, the 1-minute
-    load average stands in for the busy cores. This process is asleep while
-    it measures, so only the others' load counts.
+    For the classifier's training and the compiled colorizing path (whose
+    numba threads each call BLAS). The training is many small matrix
+    products, one mini-batch at a time: with one BLAS thread per core they
+    wait on each other at every product, and the waiting threads spin, so
+    that next to one busy process an epoch took 4 to 8 times as long
+    (``benchmarks/busy.py``); and the thread count changes the order of the
+    sums, hence the fitted weights. With one thread the fit is the same
+    whatever the machine's load, and steady next to other work.
+
+    The libraries are found once (``ThreadpoolController``): finding them
+    scans the loaded shared objects, about 3 ms, which would double the
+    time to colorize a 64x64 image if done per call.
     """
-    try:
-        cpus = os.sched_getaffinity(0)
-    except AttributeError:  # not Linux
-        cpus = set(range(os.cpu_count() or 1))
-    try:
-        idle0, total0 = _cpu_times(cpus)
-        time.sleep(interval)
-        idle1, total1 = _cpu_times(cpus)
-        busy = len(cpus) * (1.0 - (idle1 - idle0) / max(total1 - total0, 1))
-    except (OSError, ValueError):
-        try:
-            busy = os.getloadavg()[0]
-        except OSError:
-            busy = 0.0
-    return max(1, min(len(cpus), len(cpus) - int(round(busy))))
+    global _controller
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
 
-
-@contextlib.contextmanager
-def blas_threads_for_training():
-    """BLAS limited to the cores other processes leave idle, while in this block.
-
-    The classifier's training is many small matrix products (a mini-batch
-    at a time). With one BLAS thread per core and a core taken by another
-    process, every product waits for its descheduled thread, and the BLAS
-    threads spin while they wait: measured, fitting took three times as
-    long next to one busy process. With as many BLAS threads as idle cores
-    (never more than BLAS has already), it takes about as long as with one
-    thread on an idle machine, and the idle case keeps all its threads.
-    """
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    current = max(
-        (
-            pool["num_threads"]
-            for pool in threadpool_info()
-            if pool["user_api"] == "blas"
-        ),
-        default=1,
-    )
-    with threadpool_limits(limits=min(current, idle_cores()), user_api="blas"):
-        yield
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
 
 
 def in_dask_worker() -> bool:

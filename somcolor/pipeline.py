@@ -400,8 +400,9 @@ class ColorizerPipeline(BaseEstimator):
             )
         # Subnormal numbers, which Adam's decaying moments reach after a few
         # epochs, cost tens of times a normal operation (see _fpenv.py); BLAS
-        # threads beyond the idle cores wait on each other (see _parallel.py).
-        with flush_denormals(), _parallel.blas_threads_for_training():
+        # threads wait on each other at every small product, and their
+        # number changes the weights (see _parallel.one_blas_thread).
+        with flush_denormals(), _parallel.one_blas_thread():
             if self.validation == "images" and _early_stopping.applies(
                 classifier, len(images)
             ):

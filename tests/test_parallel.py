@@ -1,10 +1,6 @@
 """n_jobs: the same results whatever the number of tasks and the backend."""
 
 import copy
-import os
-import subprocess
-import sys
-import time
 import warnings
 
 import numba
@@ -16,8 +12,6 @@ from sklearn.neural_network import MLPClassifier
 
 from somcolor import ColorizerPipeline, to_grey
 from somcolor._parallel import (
-    blas_threads_for_training,
-    idle_cores,
     limited_threads,
     n_workers,
     parallel_map,
@@ -165,32 +159,26 @@ def _blas_threads():
     return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
 
 
-@pytest.mark.skipif(
-    not os.path.exists("/proc/stat") or (os.cpu_count() or 1) < 2,
-    reason="needs /proc/stat (Linux) and two cores",
-)
-def test_idle_cores_sees_another_busy_process():
-    spin = (
-        "import time\nend = time.monotonic() + 20\nwhile time.monotonic() < end: pass"
-    )
-    busy = subprocess.Popen([sys.executable, "-c", spin])
-    try:
-        time.sleep(0.5)
-        assert 1 <= idle_cores(interval=0.3) <= len(os.sched_getaffinity(0)) - 1
-    finally:
-        busy.kill()
-        busy.wait()
+class _ThreadsSeenByMLP(MLPClassifier):
+    """MLPClassifier that records the BLAS thread counts while it trains."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.blas_threads_seen_ = _blas_threads()
+        return super().fit(X, y, sample_weight=sample_weight)
 
 
-def test_training_uses_at_most_the_idle_cores_for_blas(monkeypatch):
-    import somcolor._parallel as parallel
+def test_training_uses_one_blas_thread_and_gives_them_back(small_rgb_images):
+    from threadpoolctl import threadpool_limits
 
-    before = _blas_threads()
-    monkeypatch.setattr(parallel, "idle_cores", lambda: 1)
-    with blas_threads_for_training():
-        assert set(_blas_threads()) == {1}
-    assert _blas_threads() == before
-    # Never more threads than BLAS already had.
-    monkeypatch.setattr(parallel, "idle_cores", lambda: 10_000)
-    with blas_threads_for_training():
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        model = ColorizerPipeline(
+            classifier=_ThreadsSeenByMLP((8,), max_iter=3),
+            pixels_per_image=200,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(small_rgb_images[:2])
+        assert set(model.classifier_.blas_threads_seen_) == {1}
         assert _blas_threads() == before
