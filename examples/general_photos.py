@@ -56,6 +56,12 @@ FITS = {
     "pyramid+texture+position": {
         "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9), position=True)
     },
+    "wide pyramid+texture": {
+        "extractor": PatchExtractor(3, context=(4, 8, 16, 32, 64), texture=(3, 9, 27))
+    },
+    "patch 5+pyramid+texture": {
+        "extractor": PatchExtractor(5, context=PYRAMID, texture=(3, 9))
+    },
     "pyramid+texture+SOM 25": {
         "extractor": PatchExtractor(3, context=PYRAMID, texture=(3, 9)),
         "quantizer": SOMQuantizer(5, 5),
