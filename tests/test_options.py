@@ -247,16 +247,26 @@ OPTIONS = dict(
 )
 
 
-def test_options_clone_pickle_and_grid_search(small_rgb_images):
+def test_options_clone_pickle_skops_and_grid_search(small_rgb_images, tmp_path):
+    import somcolor
+
     model = ColorizerPipeline(pixels_per_image=200, random_state=0, **FAST)
     model.set_params(**OPTIONS)
     assert {k: model.get_params()[k] for k in OPTIONS} == OPTIONS
     assert clone(model).get_params()["extractor__context"] == (3, 6)
     model.fit(small_rgb_images[:3])
+    # Determinism with a seed: the same fit twice gives the same model.
+    twice = clone(model).fit(small_rgb_images[:3])
+    for a, b in zip(model.classifier_.coefs_, twice.classifier_.coefs_):
+        np.testing.assert_array_equal(a, b)
     grey = to_grey(small_rgb_images[3:])
     again = pickle.loads(pickle.dumps(model))
-    for a, b in zip(model.predict(grey), again.predict(grey)):
+    somcolor.save(model, tmp_path / "options.skops")
+    shared = somcolor.load(tmp_path / "options.skops")
+    assert shared.get_params()["extractor__texture"] == 4
+    for a, b, c in zip(model.predict(grey), again.predict(grey), shared.predict(grey)):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
     search = GridSearchCV(
         ColorizerPipeline(pixels_per_image=100, random_state=0, **FAST),
         {"decoding": ["argmax", "soft"], "extractor__position": [False, True]},
