@@ -64,7 +64,6 @@ _KNOWN_PARAMS = {
     "decoding",
     "temperature",
     "rebalance",
-    "validation",
     "predict_scale",
 }
 

@@ -8,7 +8,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _early_stopping, _fast_predict, _options, _parallel, metrics
+from . import _fast_predict, _options, _parallel, metrics
 from ._fpenv import flush_denormals
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
@@ -21,7 +21,6 @@ __all__ = ["ColorizerPipeline"]
 
 _COMPONENTS = ("quantizer", "extractor", "classifier")
 _DECODINGS = ("argmax", "soft")
-_VALIDATIONS = ("pixels", "images")
 _PREDICT_SCALES = ("input", "training")
 
 # Rows of patches handed to the classifier at once when colorizing: bounds
@@ -144,17 +143,6 @@ class ColorizerPipeline(BaseEstimator):
         and 1 gives every patch the same weight, so it is the same as None
         (no weights are passed). Zhang et al. use 0.5. None: no weights (the
         paper). The classifier must accept ``sample_weight``.
-    validation : {'pixels', 'images'}, default='pixels'
-        What a classifier with ``early_stopping=True`` (the default
-        ``MLPClassifier``) holds out to decide when to stop. 'pixels': its
-        own random ``validation_fraction`` of the training rows
-        (scikit-learn's). 'images': that fraction of the training *images*,
-        whole; the epochs run with ``partial_fit``, stop when the held-out
-        log-loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and the best epoch's weights are kept. Pixels of one image
-        share their wider features (context, position), so held-out pixels
-        flatter a model that learns the training images by heart; held-out
-        images do not. Needs two training images or more (else 'pixels').
     predict_scale : {'input', 'training'}, default='input'
         'input' colorizes grey images at their own size (the paper).
         'training' first shrinks a grey image larger than the training
@@ -180,9 +168,6 @@ class ColorizerPipeline(BaseEstimator):
     training_size_ : float
         Median over training images of ``sqrt(height * width)``, the scale
         that ``predict_scale='training'`` brings grey images to.
-    validation_images_ : ndarray of int
-        Indices of the training images held out to stop the classifier with
-        ``validation='images'`` (not trained on); empty otherwise.
 
     Notes
     -----
@@ -227,7 +212,6 @@ class ColorizerPipeline(BaseEstimator):
         decoding="argmax",
         temperature=0.38,
         rebalance=None,
-        validation="pixels",
         predict_scale="input",
     ):
         self.quantizer = quantizer
@@ -240,7 +224,6 @@ class ColorizerPipeline(BaseEstimator):
         self.decoding = decoding
         self.temperature = temperature
         self.rebalance = rebalance
-        self.validation = validation
         self.predict_scale = predict_scale
 
     # -- parameters -------------------------------------------------------
@@ -403,15 +386,7 @@ class ColorizerPipeline(BaseEstimator):
         # threads wait on each other at every small product, and their
         # number changes the weights (see _parallel.one_blas_thread).
         with flush_denormals(), _parallel.one_blas_thread():
-            if self.validation == "images" and _early_stopping.applies(
-                classifier, len(images)
-            ):
-                held_out = _early_stopping.fit_by_images(
-                    classifier, patches, labels, positions[:, 0], rng, **fit_params
-                )
-            else:
-                held_out = np.empty(0, dtype=np.intp)
-                classifier.fit(patches, labels, **fit_params)
+            classifier.fit(patches, labels, **fit_params)
         steps.update()
         steps.close()
 
@@ -420,7 +395,6 @@ class ColorizerPipeline(BaseEstimator):
         self.classifier_ = classifier
         self.codebook_ = np.asarray(quantizer.codebook_, dtype=np.float64)
         self.n_training_pixels_ = len(positions)
-        self.validation_images_ = held_out
         self.training_mean_chroma_ = chroma.mean(axis=0)
         self.training_size_ = float(
             np.median([np.sqrt(image.shape[0] * image.shape[1]) for image in images])
@@ -449,10 +423,6 @@ class ColorizerPipeline(BaseEstimator):
                 min_val=0,
                 max_val=1,
                 include_boundaries="right",
-            )
-        if self.validation not in _VALIDATIONS:
-            raise ValueError(
-                f"validation must be one of {_VALIDATIONS}, got {self.validation!r}."
             )
         if self.predict_scale not in _PREDICT_SCALES:
             raise ValueError(

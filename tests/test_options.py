@@ -226,7 +226,6 @@ def test_predict_scale_training(fitted, small_rgb_images):
         ({"rebalance": 1.5}, "rebalance"),
         ({"extractor": PatchExtractor(context=1)}, "context"),
         ({"predict_scale": "big"}, "predict_scale"),
-        ({"validation": "rows"}, "validation"),
     ],
 )
 def test_bad_options_are_refused_in_fit(small_rgb_images, params, match):
@@ -308,47 +307,3 @@ def test_rebalance_one_is_no_rebalancing(small_rgb_images):
         classifier=clf, pixels_per_image=200, random_state=0, rebalance=1.0
     ).fit(small_rgb_images)
     assert model.classifier_.seen_sample_weight_ is None
-
-
-def test_stopping_on_held_out_images_keeps_the_best_epoch():
-    from sklearn.metrics import log_loss
-
-    from somcolor._early_stopping import fit_by_images
-
-    # Ten "images" of 200 rows; each image's label depends on its rows and
-    # on the image (which a network can learn by heart, and must not).
-    rng = np.random.default_rng(0)
-    image_index = np.repeat(np.arange(10), 200)
-    X = rng.normal(size=(2000, 4)).astype(np.float32)
-    y = (X[:, 0] > 0).astype(int) + 2 * (image_index % 2)
-    clf = MLPClassifier((16,), max_iter=300, early_stopping=True, random_state=0)
-    held = fit_by_images(clf, X, y, image_index, np.random.RandomState(0))
-    assert len(held) == 1 and 0 <= held[0] < 10
-    scores = clf.validation_scores_
-    assert len(scores) == clf.n_iter_ < 300
-    rows = np.isin(image_index, held)
-    best = -log_loss(y[rows], clf.predict_proba(X[rows]), labels=clf.classes_)
-    assert best == pytest.approx(max(scores), rel=1e-6)
-    assert clf.best_validation_score_ == max(scores)
-    assert clf.early_stopping  # the parameter is as given
-
-
-def test_validation_by_images_in_the_pipeline(small_rgb_images):
-    images = small_rgb_images * 2  # 8 images
-    clf = MLPClassifier((20,), max_iter=200, tol=1e-3, early_stopping=True)
-    model = ColorizerPipeline(
-        classifier=clf, pixels_per_image=300, random_state=0, validation="images"
-    ).fit(images)
-    assert len(model.validation_images_) == 1  # a tenth of 8 images, rounded
-    assert len(model.classifier_.validation_scores_) == model.classifier_.n_iter_
-    assert model.classifier_.n_iter_ < 200
-    # 'pixels' is scikit-learn's own stopping; nothing is held out by image.
-    plain = clone(model).set_params(validation="pixels").fit(images)
-    assert plain.validation_images_.size == 0
-    # One image cannot be split by image: scikit-learn's stopping is used.
-    one = clone(model).fit(images[:1])
-    assert one.validation_images_.size == 0
-    np.testing.assert_array_equal(
-        one.classifier_.coefs_[0],
-        clone(plain).fit(images[:1]).classifier_.coefs_[0],
-    )
