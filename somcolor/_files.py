@@ -10,9 +10,10 @@ that an interrupted run leaves no half-written image, and an existing file is
 only replaced when asked.
 """
 
+import contextlib
 import os
+import secrets
 import stat
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -40,14 +41,62 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".we
 MAX_PIXELS = 1 << 28
 
 
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+@contextlib.contextmanager
+def temporary_sibling(path, suffix=None):
+    """A new, empty, hidden file next to ``path``, removed unless renamed.
 
+    Writers fill the file and ``os.replace`` it onto ``path`` (or link it
+    there), so that an interrupted write leaves no partial file at ``path``.
+    The file is created with ``open``'s usual mode, 0o666 less the umask
+    (and any default ACL of the folder), unlike :func:`tempfile.mkstemp`'s
+    private 0o600, so that what somcolor writes is as readable as any other
+    file its user writes.
 
-#: The process's umask, read once at import (reading it means setting it).
-_UMASK = _umask()
+    Parameters
+    ----------
+    path : str or path-like
+        The file to be written eventually; the temporary file goes in its
+        folder, named ``.NAME-XXXXXXXX.part`` plus ``suffix``.
+    suffix : str, optional
+        End of the temporary name (by default ``path``'s extension, which
+        tells image writers the format).
+
+    Yields
+    ------
+    tmp : str
+        Path of the temporary file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from somcolor._files import temporary_sibling
+    >>> target = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> with temporary_sibling(target) as tmp:
+    ...     with open(tmp, "w") as f:
+    ...         _ = f.write("done")
+    ...     os.replace(tmp, target)
+    >>> open(target).read()
+    'done'
+    """
+    path = Path(path)
+    if suffix is None:
+        suffix = path.suffix
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(path.parent / f".{path.stem}-{secrets.token_hex(4)}.part{suffix}")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - 100 collisions of 32 random bits
+        raise FileExistsError(f"cannot create a temporary file next to {path}.")
+    os.close(fd)
+    try:
+        yield tmp
+    finally:
+        if os.path.lexists(tmp):
+            os.remove(tmp)
 
 
 class ImageFileError(ValueError):
@@ -297,17 +346,10 @@ def write_image(path, image, *, overwrite=False):
     path = Path(path)
     if not overwrite and os.path.lexists(path):
         return False
-    fd, tmp = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=f".part{path.suffix}"
-    )
-    os.close(fd)
-    try:
+    with temporary_sibling(path) as tmp:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # low-contrast notes
             skio.imsave(tmp, image, check_contrast=False)
-        # mkstemp makes the file private (0600); give it the mode a plain
-        # open() would, so that the result is as readable as any other file.
-        os.chmod(tmp, 0o666 & ~_UMASK)
         if overwrite:
             os.replace(tmp, path)
             return True
@@ -320,6 +362,3 @@ def write_image(path, image, *, overwrite=False):
                 return False
             os.replace(tmp, path)
         return True
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)

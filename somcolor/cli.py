@@ -397,17 +397,16 @@ def _write_palette(model, output):
             "palette not written: it needs matplotlib (pip install matplotlib, or "
             "'somcolor[plot]')"
         )
+    from ._files import temporary_sibling
+
     path = free_path(output.with_name(f"{output.stem}-palette.png"))
     fig = plot_codebook(model)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=100, bbox_inches="tight")
-        os.replace(tmp, path)
+        with temporary_sibling(path) as tmp:
+            fig.savefig(tmp, dpi=100, bbox_inches="tight")
+            os.replace(tmp, path)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return f"wrote the palette to {path}"
 
 

@@ -14,10 +14,10 @@ only by a somcolor of the same major and minor version (``0.2.x`` reads
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 from . import __version__
+from ._files import temporary_sibling
 
 __all__ = [
     "save",
@@ -100,7 +100,8 @@ def save(model, path):
     """Write a fitted somcolor estimator to a ``.skops`` file.
 
     The file is written to a temporary name and renamed, so an interrupted
-    save never leaves a partial model at ``path``.
+    save never leaves a partial model at ``path``. It gets the permissions
+    of any new file (0o666 less the umask), so that it can be shared.
 
     Parameters
     ----------
@@ -136,14 +137,9 @@ def save(model, path):
         "somcolor_version": __version__,
         "model": model,
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-    os.close(fd)
-    try:
+    with temporary_sibling(path, suffix="") as tmp:
         sio.dump(payload, tmp)
         os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -58,6 +58,23 @@ def run_from_repository():
     return run
 
 
+@pytest.fixture
+def umask():
+    """``umask(mask)`` sets the process's umask; the old one is restored after.
+
+    Returns the mode a new file gets from ``open`` under that mask.
+    """
+    previous = os.umask(0o022)
+    os.umask(previous)
+
+    def set_umask(mask):
+        os.umask(mask)
+        return 0o666 & ~mask
+
+    yield set_umask
+    os.umask(previous)
+
+
 @pytest.fixture(scope="session")
 def small_rgb_images():
     """Six small uint8 RGB photographs of different sizes (ship with skimage)."""

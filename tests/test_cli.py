@@ -22,12 +22,16 @@ def test_help():
     assert "colorize" in result.stdout
 
 
-def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys):
+def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
+    import os
+
+    expected = umask(0o002)  # group may write: 0o664
     target = tmp_path / "demo.png"
     target.write_bytes(b"user file")
     assert main(["demo", "-o", str(target)]) == 0
     assert target.read_bytes() == b"user file"
     written = tmp_path / "demo-1.png"
+    assert os.stat(written).st_mode & 0o777 == expected
     picture = skio.imread(written)
     height, width = skdata.stereo_motorcycle()[1].shape[:2]
     assert picture.shape == (height, 3 * width + 2 * 8, 3)
@@ -136,6 +140,26 @@ def test_fit_summary_and_refuses_to_overwrite(tmp_path, small_rgb_images, capsys
     err = capsys.readouterr().err
     assert "exists; pass --overwrite" in err and len(err.strip().splitlines()) == 1
     assert model.read_bytes() == before
+
+
+def test_every_file_written_gets_the_mode_the_umask_gives(
+    tmp_path, small_rgb_images, umask
+):
+    import os
+
+    from somcolor import to_grey
+
+    expected = umask(0o027)  # group may read, others nothing: 0o640
+    _write_folder(tmp_path / "train", small_rgb_images[:2])
+    model = tmp_path / "m.skops"
+    args = ["fit", str(tmp_path / "train"), "-o", str(model), "-q", "--palette"]
+    assert main(args + ["--pixels-per-image", "200", "--hidden-layers", "8"]) == 0
+    grey = np.round(to_grey(small_rgb_images[2:3])[0] * 255).astype(np.uint8)
+    _write_folder(tmp_path / "old", [grey])
+    outdir = tmp_path / "out"
+    assert main(["colorize", str(model), str(tmp_path / "old"), "-o", str(outdir)]) == 0
+    written = [model, tmp_path / "m-palette.png", outdir / "photo0.png"]
+    assert [os.stat(p).st_mode & 0o777 for p in written] == [expected] * 3
 
 
 def test_fit_refuses_grey_images(tmp_path, small_rgb_images, capsys):

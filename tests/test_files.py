@@ -495,3 +495,23 @@ def test_fuzz_read_image_returns_image_or_clean_error(fuzz_dir, data, suffix):
         assert image.dtype == np.float64
         assert np.isfinite(image).all()
         assert image.min() >= 0.0 and image.max() <= 1.0
+
+
+# -- permissions of what somcolor writes -----------------------------------
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_written_images_get_the_mode_the_umask_gives(tmp_path, umask, mask):
+    from somcolor._files import temporary_sibling, write_image
+
+    expected = umask(mask)
+    target = tmp_path / "picture.png"
+    assert write_image(target, np.zeros((3, 4, 3), np.uint8))
+    assert os.stat(target).st_mode & 0o777 == expected
+    replaced = write_image(target, np.ones((3, 4, 3), np.uint8), overwrite=True)
+    assert replaced and os.stat(target).st_mode & 0o777 == expected
+    with temporary_sibling(tmp_path / "model.skops") as tmp:
+        assert os.stat(tmp).st_mode & 0o777 == expected
+        assert Path(tmp).name.startswith(".model-")
+    assert not os.path.exists(tmp)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.png"]

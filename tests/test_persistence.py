@@ -89,3 +89,13 @@ def test_refuses_corrupted_and_foreign_files(fitted, tmp_path):
         load(foreign)
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.skops")
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_saved_model_gets_the_mode_the_umask_gives(fitted, tmp_path, umask, mask):
+    expected = umask(mask)
+    path = save(fitted, tmp_path / "model.skops")
+    assert os.stat(path).st_mode & 0o777 == expected
+    save(fitted, path)  # replacing it too
+    assert os.stat(path).st_mode & 0o777 == expected
+    assert [p.name for p in tmp_path.iterdir()] == ["model.skops"]
