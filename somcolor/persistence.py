@@ -92,6 +92,33 @@ def _skops():
     return sio
 
 
+#: File name endings of pickle and joblib files, as people name them.
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".pck", ".joblib", ".sav")
+
+
+def _pickle_hint(path):
+    """A sentence for a pickle or joblib file given as a model file, or ''.
+
+    Recognised by the file's name or by the pickle protocol's opening bytes
+    (``0x80`` and the protocol number, 2 to 5), which uncompressed joblib
+    files share.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        head = b""
+    pickled = len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
+    if not pickled and path.suffix.lower() not in _PICKLE_SUFFIXES:
+        return ""
+    return (
+        f"{str(path)!r} looks like a pickle or joblib file, not a somcolor model "
+        "file: load it with pickle.load or joblib.load, and only if you trust "
+        "where it came from (loading a pickle runs code); somcolor.save(model, "
+        "'model.skops') writes the safe format to share."
+    )
+
+
 def _major_minor(version):
     return tuple(str(version).split(".")[:2])
 
@@ -171,7 +198,8 @@ def load(path, *, trusted=()):
         If the file was written by a somcolor of another major or minor
         version.
     ModelFileError
-        If the file is corrupted or not a somcolor model file.
+        If the file is corrupted or not a somcolor model file; for a pickle
+        or joblib file, the message says how such files are loaded.
 
     See Also
     --------
@@ -194,6 +222,9 @@ def load(path, *, trusted=()):
     try:
         unknown = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises many types on foreign files
+        hint = _pickle_hint(path)
+        if hint:
+            raise ModelFileError(hint) from exc
         raise ModelFileError(
             f"{str(path)!r} is not a somcolor model file (or it is corrupted): {exc}"
         ) from exc

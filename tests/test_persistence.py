@@ -5,6 +5,7 @@ import os
 import pickle
 import zipfile
 
+import joblib
 import numpy as np
 import pytest
 import skops.io as sio
@@ -89,6 +90,35 @@ def test_refuses_corrupted_and_foreign_files(fitted, tmp_path):
         load(foreign)
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.skops")
+
+
+@pytest.mark.parametrize(
+    "name, dump",
+    [
+        ("model.pkl", lambda model, path: path.write_bytes(pickle.dumps(model))),
+        ("model.bin", lambda model, path: path.write_bytes(pickle.dumps(model))),
+        ("model.joblib", lambda model, path: joblib.dump(model, path, compress=3)),
+        ("model.joblib", lambda model, path: joblib.dump(model, path)),
+    ],
+)
+def test_a_pickle_given_as_model_says_how_pickles_load(fitted, tmp_path, name, dump):
+    path = tmp_path / name
+    dump(fitted, path)
+    with pytest.raises(ModelFileError) as error:
+        load(path)
+    message = str(error.value)
+    assert "pickle or joblib file" in message
+    assert "pickle.load or joblib.load" in message and "somcolor.save" in message
+    # What the message says works: the file loads with joblib (it reads both).
+    assert np.array_equal(joblib.load(path).codebook_, fitted.codebook_)
+
+
+def test_a_foreign_file_is_not_called_a_pickle(tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a model")
+    with pytest.raises(ModelFileError) as error:
+        load(text)
+    assert "pickle" not in str(error.value)
 
 
 @pytest.mark.parametrize("mask", [0o022, 0o027])
