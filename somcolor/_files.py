@@ -24,9 +24,14 @@ __all__ = [
     "ImageFileError",
     "as_grey",
     "colour_or_none",
+    "decode_image",
+    "has_alpha",
     "list_image_files",
     "read_image",
+    "temporary_sibling",
+    "to_uint16",
     "to_uint8",
+    "unit_levels",
     "write_image",
 ]
 
@@ -218,6 +223,15 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     ...     print("refused")
     refused
     """
+    return unit_levels(decode_image(path, max_pixels=max_pixels))
+
+
+def decode_image(path, *, max_pixels=MAX_PIXELS):
+    """Read one image file as stored: uint8, uint16, bool or float.
+
+    Same checks and errors as :func:`read_image`, without the conversion
+    (so that the caller knows the file's depth).
+    """
     from skimage import io as skio
 
     path = os.fspath(path)
@@ -256,6 +270,8 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
         raise ImageFileError(
             f"{path}: not a readable image ({_one_line(exc)})"
         ) from exc
+    if image.ndim == 4 and image.shape[0] == 1:  # one frame (GIF, WebP)
+        image = image[0]
     if image.ndim == 3 and image.shape[-1] == 1:
         image = image[..., 0]
     if (
@@ -266,15 +282,25 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
         raise ImageFileError(
             f"{path}: not a still image (array of shape {image.shape})."
         )
+    if image.dtype in (np.uint8, np.uint16, bool) or image.dtype.kind == "f":
+        return image
+    raise ImageFileError(f"{path}: unsupported pixel type {image.dtype}.")
+
+
+def unit_levels(image):
+    """A decoded image as :func:`read_image` returns it (uint8 or float64)."""
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
         return image.astype(np.float64) / 65535.0
     if image.dtype == bool:
         return image.astype(np.float64)
-    if image.dtype.kind == "f":
-        return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
-    raise ImageFileError(f"{path}: unsupported pixel type {image.dtype}.")
+    return np.clip(np.nan_to_num(image.astype(np.float64)), 0.0, 1.0)
+
+
+def has_alpha(image):
+    """Whether a read image has an alpha channel (grey + alpha, or RGBA)."""
+    return image.ndim == 3 and image.shape[-1] in (2, 4)
 
 
 def as_grey(image):
@@ -309,7 +335,26 @@ def to_uint8(image):
     return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def write_image(path, image, *, overwrite=False):
+def to_uint16(image):
+    """Float image in [0, 1] as 16-bit levels."""
+    return np.round(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+
+
+#: Formats written with an alpha channel when the input had one.
+ALPHA_SUFFIXES = (".png", ".tif", ".tiff", ".webp")
+
+#: Formats written with 16 bits per channel when the input had more than 8
+#: (Pillow, which writes PNG, has no 16-bit colour mode; tifffile does).
+DEEP_SUFFIXES = (".tif", ".tiff")
+
+#: Lossy formats: :func:`write_image`'s ``quality`` applies to them.
+LOSSY_SUFFIXES = (".jpg", ".jpeg", ".webp")
+
+#: Default ``quality`` of JPEG and WebP outputs (see :func:`write_image`).
+DEFAULT_QUALITY = 95
+
+
+def write_image(path, image, *, overwrite=False, quality=DEFAULT_QUALITY):
     """Write ``image`` to ``path`` through a temporary file and a rename.
 
     The image is written to a hidden temporary file in the same folder, then
@@ -322,7 +367,13 @@ def write_image(path, image, *, overwrite=False):
     path : str or path-like
         Target; the format follows its extension.
     image : ndarray
+        uint8, or uint16 for TIFF.
     overwrite : bool, default=False
+    quality : int in [1, 100], default=95
+        Quality of a JPEG or WebP file, which are lossy: JPEG is written
+        without chroma subsampling (4:4:4), at 95 about 2/255 per channel
+        from ``image`` on average (Pillow's defaults, quality 75 with 4:2:0,
+        give about 7/255). Other formats are lossless and ignore it.
 
     Returns
     -------
@@ -347,9 +398,20 @@ def write_image(path, image, *, overwrite=False):
     if not overwrite and os.path.lexists(path):
         return False
     with temporary_sibling(path) as tmp:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # low-contrast notes
-            skio.imsave(tmp, image, check_contrast=False)
+        suffix = path.suffix.lower()
+        if suffix in LOSSY_SUFFIXES:
+            from PIL import Image
+
+            options = {"quality": int(quality)}
+            if suffix != ".webp":
+                options["subsampling"] = 0  # 4:4:4: chroma is what we made
+            Image.fromarray(image).save(
+                tmp, format="WEBP" if suffix == ".webp" else "JPEG", **options
+            )
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # low-contrast notes
+                skio.imsave(tmp, image, check_contrast=False)
         if overwrite:
             os.replace(tmp, path)
             return True

@@ -13,19 +13,27 @@ import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _parallel
 from ._files import (
+    ALPHA_SUFFIXES,
+    DEEP_SUFFIXES,
+    DEFAULT_QUALITY,
     ImageFileError,
     _one_line,
     as_grey,
+    decode_image,
+    has_alpha,
     list_image_files,
-    read_image,
     to_uint8,
+    to_uint16,
+    unit_levels,
     write_image,
 )
 from ._progress import progress
@@ -35,7 +43,7 @@ if TYPE_CHECKING:
 
     from .pipeline import ColorizerPipeline
 
-__all__ = ["ColorizeSummary", "colorize_many"]
+__all__ = ["ALPHA_DROPPED", "DEPTH_REDUCED", "ColorizeSummary", "colorize_many"]
 
 # Files per task when ``batch_size='auto'``: enough for a task to outlast its
 # scheduling overhead (milliseconds on Dask), few enough that about four
@@ -49,18 +57,41 @@ _MAX_AUTO_BATCH = 64
 _PIXELS_PER_CALL = 1 << 22
 
 
+#: Note of an input with an alpha channel whose format is written without
+#: one (the alpha is kept in PNG, TIFF and WebP outputs).
+ALPHA_DROPPED = (
+    "had transparency (an alpha channel), which somcolor writes only in PNG, "
+    "TIFF and WebP files: written without it"
+)
+#: Note of an input of more than 8 bits per channel written with 8 (16-bit
+#: input is written with 16 bits in TIFF files).
+DEPTH_REDUCED = (
+    "had more than 8 bits per channel: written with 8 (somcolor writes 16 bits "
+    "per channel only in TIFF files)"
+)
+
+
 @dataclass
 class ColorizeSummary:
     """What :func:`colorize_many` did with each input file.
+
+    ``written`` and ``skipped`` name files in the output folder (each has
+    its input's file name); ``failed`` names inputs, which have no output.
 
     Attributes
     ----------
     written : list of pathlib.Path
         Output files written, in input order.
     skipped : list of pathlib.Path
-        Inputs whose output file existed already (kept as it was).
+        Output files that existed already and were kept as they were (their
+        inputs were not read), in input order.
     failed : list of (pathlib.Path, str)
-        Inputs that could not be colorized, with a one-line reason.
+        Input files that could not be colorized, with a one-line reason.
+    notes : dict of str to list of pathlib.Path
+        What was written otherwise than read, one entry per kind (the text
+        says what), with the output files it applies to: transparency in
+        a format that keeps none (:data:`ALPHA_DROPPED`), more than 8 bits
+        per channel written with 8 (:data:`DEPTH_REDUCED`).
     seconds : float
         Wall time of the call.
     output_dir : pathlib.Path
@@ -86,6 +117,7 @@ class ColorizeSummary:
     written: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
+    notes: dict[str, list[Path]] = field(default_factory=dict)
     seconds: float = 0.0
     output_dir: Path = Path(".")
 
@@ -131,11 +163,12 @@ def _check_output_dir(output_dir):
     return folder
 
 
-def _colorize_files(jobs, model, overwrite):
+def _colorize_files(jobs, model, overwrite, quality=DEFAULT_QUALITY):
     """Read, colorize and write ``(index, source, target)`` jobs (one task).
 
-    Returns ``(index, source, target, outcome, reason)`` per job, outcome one
-    of 'written', 'skipped' and 'failed'. The images are colorized a few at
+    Returns ``(index, source, target, outcome, reason, notes)`` per job,
+    outcome one of 'written', 'skipped' and 'failed', notes a tuple of the
+    texts that apply to the written file. The images are colorized a few at
     a time, at most ``_PIXELS_PER_CALL`` pixels per call (tables built per
     call are built once per group, and memory stays bounded whatever the
     images' sizes); if a group's call fails, its images are colorized one
@@ -147,25 +180,51 @@ def _colorize_files(jobs, model, overwrite):
     group, pixels = [], 0
     for index, source, target in jobs:
         if not overwrite and os.path.lexists(target):
-            results.append((index, source, target, "skipped", ""))
+            results.append((index, source, target, "skipped", "", ()))
             continue
         try:
-            grey = as_grey(read_image(source))
+            stored = decode_image(source)
         except ImageFileError as exc:
-            results.append((index, source, target, "failed", str(exc)))
+            results.append((index, source, target, "failed", str(exc), ()))
             continue
+        image = unit_levels(stored)
+        alpha = image[..., -1] if has_alpha(image) else None
+        deep = stored.dtype not in (np.uint8, np.bool_)
+        grey = as_grey(image)
         if group and pixels + grey.size > _PIXELS_PER_CALL:
-            results += _colorize_group(group, model, overwrite)
+            results += _colorize_group(group, model, overwrite, quality)
             group, pixels = [], 0
-        group.append((index, source, target, grey))
+        group.append((index, source, target, grey, alpha, deep))
         pixels += grey.size
     if group:
-        results += _colorize_group(group, model, overwrite)
+        results += _colorize_group(group, model, overwrite, quality)
     return results
 
 
-def _colorize_group(group, model, overwrite):
-    """Colorize and write ``(index, source, target, grey)`` items."""
+def _encode(colour, alpha, deep, target):
+    """The array to write for a colorized image, and the notes that apply.
+
+    More than 8 bits per channel in, 16 out where the format allows (TIFF);
+    the alpha channel kept where the format has one (PNG, TIFF, WebP).
+    """
+    suffix = Path(target).suffix.lower()
+    notes = []
+    levels = to_uint16 if deep and suffix in DEEP_SUFFIXES else to_uint8
+    if deep and levels is to_uint8:
+        notes.append(DEPTH_REDUCED)
+    out = levels(colour)
+    if alpha is not None:
+        if suffix in ALPHA_SUFFIXES:
+            if alpha.dtype == np.uint8:
+                alpha = alpha / 255.0
+            out = np.dstack([out, levels(alpha)])
+        else:
+            notes.append(ALPHA_DROPPED)
+    return out, tuple(notes)
+
+
+def _colorize_group(group, model, overwrite, quality):
+    """Colorize and write ``(index, source, target, grey, alpha, deep)`` items."""
     from .pipeline import _predict_serial
 
     try:
@@ -173,24 +232,27 @@ def _colorize_group(group, model, overwrite):
     except Exception:  # pinned on its file below
         colours = None
     results = []
-    for k, (index, source, target, grey) in enumerate(group):
+    for k, (index, source, target, grey, alpha, deep) in enumerate(group):
         try:
             colour = (
                 _predict_serial([grey], model, 0)[0] if colours is None else colours[k]
             )
-            written = write_image(target, to_uint8(colour), overwrite=overwrite)
+            out, notes = _encode(colour, alpha, deep, target)
+            written = write_image(target, out, overwrite=overwrite, quality=quality)
         except MemoryError:
             reason = f"{source}: out of memory"
         except Exception as exc:  # one file's failure, reported in one line
             reason = f"{source}: {_one_line(exc)}"
         else:
-            outcome = "written" if written else "skipped"
-            results.append((index, source, target, outcome, ""))
+            if written:
+                results.append((index, source, target, "written", "", notes))
+            else:
+                results.append((index, source, target, "skipped", "", ()))
             continue
         finally:
             if colours is not None:
                 colours[k] = None  # free each result once written
-        results.append((index, source, target, "failed", reason))
+        results.append((index, source, target, "failed", reason, ()))
     return results
 
 
@@ -213,13 +275,13 @@ def _client(scheduler):
         yield client
 
 
-def _cluster_task(jobs, model, overwrite):
+def _cluster_task(jobs, model, overwrite, quality):
     """One task on a Dask worker, with one numba thread (as Dask does for BLAS)."""
     with _parallel.limited_threads(1):
-        return _colorize_files(jobs, model, overwrite)
+        return _colorize_files(jobs, model, overwrite, quality)
 
 
-def _on_cluster(client, tasks, model, overwrite, verbose):
+def _on_cluster(client, tasks, model, overwrite, quality):
     """Run the tasks on a Dask cluster; yield each task's outcomes.
 
     The model is scattered to every worker once. A task that fails as a
@@ -233,17 +295,16 @@ def _on_cluster(client, tasks, model, overwrite, verbose):
 
     [shared] = client.scatter([model], broadcast=True)
     futures = client.map(
-        _cluster_task, tasks, model=shared, overwrite=overwrite, pure=False
+        _cluster_task,
+        tasks,
+        model=shared,
+        overwrite=overwrite,
+        quality=quality,
+        pure=False,
     )
     task_of = {future.key: jobs for future, jobs in zip(futures, tasks)}
     try:
-        for future in progress(
-            as_completed(futures),
-            verbose=verbose,
-            desc="colorizing",
-            total=len(tasks),
-            unit="task",
-        ):
+        for future in as_completed(futures):
             jobs = task_of.pop(future.key)
             if future.status == "finished":
                 yield future.result()
@@ -253,9 +314,9 @@ def _on_cluster(client, tasks, model, overwrite, verbose):
             reason = f"task lost ({cause}): {_one_line(error) if error else ''}"
             reason = reason.rstrip(": ") + "; rerun to finish it"
             yield [
-                (index, source, target, "written", "")
+                (index, source, target, "written", "", ())
                 if not overwrite and os.path.lexists(target)
-                else (index, source, target, "failed", f"{source}: {reason}")
+                else (index, source, target, "failed", f"{source}: {reason}", ())
                 for index, source, target in jobs
             ]
     finally:
@@ -271,6 +332,7 @@ def colorize_many(
     n_jobs: int | None = None,
     scheduler: "str | distributed.Client | None" = None,
     batch_size: int | str = "auto",
+    quality: int = DEFAULT_QUALITY,
     verbose: int = 0,
 ) -> ColorizeSummary:
     """Colorize image files and write them, same names, to a folder.
@@ -307,8 +369,11 @@ def colorize_many(
     batch_size : int or 'auto', default='auto'
         Files per task. 'auto' gives about four tasks per worker, at most 64
         files each.
+    quality : int in [1, 100], default=95
+        Quality of JPEG and WebP outputs, which are lossy formats (JPEG is
+        written without chroma subsampling). The other formats are lossless.
     verbose : int, default=0
-        Progress bar over the tasks (stderr) when positive.
+        Progress bar over the images (stderr) when positive.
 
     Returns
     -------
@@ -361,6 +426,12 @@ def colorize_many(
         raise ValueError(
             f"batch_size must be a positive int or 'auto', got {batch_size!r}."
         )
+    if (
+        isinstance(quality, bool)
+        or not isinstance(quality, Integral)
+        or not 1 <= quality <= 100
+    ):
+        raise ValueError(f"quality must be an int from 1 to 100, got {quality!r}.")
     if isinstance(inputs, Iterable) and not isinstance(inputs, (str, os.PathLike)):
         inputs = list(inputs)
     files = list_image_files(inputs)
@@ -369,19 +440,19 @@ def colorize_many(
     folder = _check_output_dir(output_dir)
     summary = ColorizeSummary(output_dir=folder)
 
-    outcomes = {}  # input index -> (outcome, path, reason)
+    outcomes = {}  # input index -> (outcome, path, reason, notes)
     pending, names = [], set()
     for index, source in enumerate(files):
         target = folder / Path(source).name
         # Case-blind, as file systems of macOS and Windows compare names.
         if target.name.casefold() in names:
             reason = f"{source}: another input is also named {target.name}"
-            outcomes[index] = ("failed", Path(source), reason)
+            outcomes[index] = ("failed", Path(source), reason, ())
         elif _same_file(source, target):
             reason = f"{source}: its output would replace it (output_dir is its folder)"
-            outcomes[index] = ("failed", Path(source), reason)
+            outcomes[index] = ("failed", Path(source), reason, ())
         elif not overwrite and os.path.lexists(target):
-            outcomes[index] = ("skipped", Path(source), "")
+            outcomes[index] = ("skipped", target, "", ())
         else:
             pending.append((index, source, str(target)))
         names.add(target.name.casefold())
@@ -399,7 +470,7 @@ def colorize_many(
             pending[i : i + batch_size] for i in range(0, len(pending), batch_size)
         ]
         if client is not None:
-            results = _on_cluster(client, tasks, model, overwrite, verbose)
+            results = _on_cluster(client, tasks, model, overwrite, quality)
         else:
             results = _parallel.parallel_map(
                 _colorize_files,
@@ -407,23 +478,25 @@ def colorize_many(
                 n_jobs,
                 model,
                 overwrite,
-                verbose=verbose,
-                desc="colorizing",
-                total=len(tasks),
-                unit="task",
+                quality,
                 ordered=False,
             )
+        bar = progress(total=len(pending), verbose=verbose, desc="colorizing")
         for task in results:
-            for index, source, target, outcome, reason in task:
-                path = Path(target) if outcome == "written" else Path(source)
-                outcomes[index] = (outcome, path, reason)
+            for index, source, target, outcome, reason, notes in task:
+                path = Path(source) if outcome == "failed" else Path(target)
+                outcomes[index] = (outcome, path, reason, notes)
+            bar.update(len(task))
+        bar.close()
     for index in sorted(outcomes):
-        outcome, path, reason = outcomes[index]
+        outcome, path, reason, notes = outcomes[index]
         if outcome == "written":
             summary.written.append(path)
         elif outcome == "skipped":
             summary.skipped.append(path)
         else:
             summary.failed.append((path, reason))
+        for note in notes:
+            summary.notes.setdefault(note, []).append(path)
     summary.seconds = time.perf_counter() - start
     return summary

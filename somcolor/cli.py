@@ -41,27 +41,38 @@ def _files(patterns):
     return files
 
 
-def _read_colour(files, quiet):
+def _read_colour(files, quiet, use):
     """Colour images of ``files``; grey ones and unreadable ones set apart.
 
     Returns ``(colour_images, grey_paths, failures)``; each failure is
-    reported on stderr in one line as it is met.
+    reported on stderr in one line as it is met, and colour images with an
+    alpha channel, whose alpha is ignored, in one note (``use`` says what
+    the command does with their pixels).
     """
-    from ._files import colour_or_none
+    from ._files import colour_or_none, has_alpha
     from ._progress import progress
 
-    colour, grey, failed = [], [], []
+    colour, grey, failed, transparent = [], [], [], []
     for path in progress(files, verbose=not quiet, desc="reading"):
         try:
-            rgb = colour_or_none(_read(path))
+            image = _read(path)
         except _InputError as exc:
             failed.append(path)
             click.echo(f"failed: {exc.format_message()}", err=True)
             continue
+        rgb = colour_or_none(image)
         if rgb is None:
             grey.append(path)
         else:
             colour.append(rgb)
+            if has_alpha(image):
+                transparent.append(Path(path))
+    if transparent:
+        click.echo(
+            f"note: {len(transparent)} image(s) have transparency (an alpha "
+            f"channel), which is ignored: {use} every pixel with the colour it "
+            f"stores, transparent or not ({_names(transparent)})"
+        )
     return colour, grey, failed
 
 
@@ -295,7 +306,7 @@ def fit(
         )
     _check_writable_folder(output.parent if str(output.parent) else Path("."))
     files = _files(images)
-    colour, grey, failed = _read_colour(files, quiet)
+    colour, grey, failed = _read_colour(files, quiet, "fit learns from")
     if not colour:
         readable = len(files) - len(failed)
         raise _InputError(
@@ -442,9 +453,19 @@ def _write_palette(model, output):
     help="Run on a Dask cluster (e.g. tcp://host:8786); the images must be at "
     "the same paths on the workers. Needs somcolor[distributed].",
 )
+@click.option(
+    "--quality",
+    default=95,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Quality of JPEG and WebP outputs. Both formats are lossy: at 95 "
+    "(written without chroma subsampling) a JPEG is about 2/255 per channel "
+    "from the colorization on average, at 100 about 0.5/255. PNG, TIFF and "
+    "BMP outputs are exact; GIF holds 256 colours.",
+)
 @quiet_option
 @click.pass_context
-def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
+def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quality, quiet):
     """Colorize IMAGES with MODEL; write them, same file names, to a folder.
 
     MODEL is a model file written by 'somcolor fit', or the name of a model
@@ -452,7 +473,11 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
     (natural scenes) or opencountry (the paper's setting).
 
     IMAGES are files, folders or glob patterns, in any format scikit-image
-    reads; colour images are made grey first (same lightness). An existing
+    reads; colour images are made grey first (same lightness). Each output
+    has its input's name and so its format: JPEG and WebP are lossy (see
+    --quality); transparency (alpha) is kept in PNG, TIFF and WebP, and
+    16-bit input is written with 16 bits per channel in TIFF (with 8
+    elsewhere); what could not be kept is said once per run. An existing
     output file is never replaced unless --overwrite is given; each image is
     written to a temporary file and then renamed, so an interrupted run
     leaves no half-written image, and rerunning it finishes the rest. A file
@@ -475,6 +500,7 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
             overwrite=overwrite,
             n_jobs=jobs,
             scheduler=scheduler,
+            quality=quality,
             verbose=int(not quiet),
         )
     except ImportError as exc:
@@ -484,16 +510,23 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quiet):
         raise _InputError(f"{where}{_one_line(exc)}") from exc
     skipped = summary.skipped
     if skipped:
-        names = ", ".join(p.name for p in skipped[:5])
-        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         click.echo(
             f"skipped {len(skipped)} image(s) whose output exists in {outdir} "
-            f"({names}{more}); pass --overwrite to replace them"
+            f"({_names(skipped)}); pass --overwrite to replace them"
         )
+    for note, paths in summary.notes.items():
+        click.echo(f"note: {len(paths)} image(s) {note} ({_names(paths)})")
     for _, reason in summary.failed:
         click.echo(f"failed: {reason}", err=True)
     click.echo(str(summary))
     return 1 if summary.failed else 0
+
+
+def _names(paths, shown=5):
+    """File names of ``paths``, the first ``shown`` and how many more."""
+    names = ", ".join(p.name for p in paths[:shown])
+    more = f" and {len(paths) - shown} more" if len(paths) > shown else ""
+    return names + more
 
 
 @cli.command()
@@ -520,7 +553,7 @@ def evaluate(ctx, model, images, quiet):
     quiet = _quiet(ctx, quiet)
     fitted = _load_model(model)
     files = _files(images)
-    colour, grey, failed = _read_colour(files, quiet)
+    colour, grey, failed = _read_colour(files, quiet, "evaluate compares")
     if not colour:
         raise _InputError(
             "no colour image to compare with: evaluate needs colour photographs."

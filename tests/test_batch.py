@@ -63,8 +63,9 @@ def test_rerun_skips_finished_files_and_never_overwrites(
     keep = out / inputs[1].name
     keep.write_bytes(b"the user's own file")
     summary = colorize_many(small_model, tmp_path / "in", out)
-    assert [p.name for p in summary.skipped] == [inputs[1].name]
-    assert len(summary.written) == 3
+    # written and skipped both name files of the output folder.
+    assert summary.skipped == [keep]
+    assert summary.written == [out / inputs[k].name for k in (0, 2, 3)]
     assert keep.read_bytes() == b"the user's own file"
     again = colorize_many(small_model, tmp_path / "in", out)
     assert again.written == [] and len(again.skipped) == 4
@@ -178,3 +179,91 @@ def test_hidden_leftovers_of_a_killed_write_are_not_inputs(
     (tmp_path / "in" / ".img00-x1y2.part.png").write_bytes(b"\x89PNG half")
     summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
     assert summary.ok and [p.name for p in summary.written] == [inputs[0].name]
+
+
+# -- what is kept of an input: transparency, depth; JPEG quality -------------
+
+
+def _colorized(model, grey):
+    """The model's colorization of one grey image, as floats in [0, 1]."""
+    return np.clip(model.predict([grey])[0], 0, 1)
+
+
+def test_alpha_is_kept_in_png_output(small_model, small_rgb_images, tmp_path):
+    rgb = small_rgb_images[0]
+    alpha = np.linspace(0, 255, rgb.shape[1]).round().astype(np.uint8)
+    alpha = np.broadcast_to(alpha, rgb.shape[:2])
+    grey = np.round(to_grey([rgb])[0] * 255).astype(np.uint8)
+    (tmp_path / "in").mkdir()
+    skio.imsave(tmp_path / "in" / "rgba.png", np.dstack([rgb, alpha]))
+    skio.imsave(tmp_path / "in" / "la.png", np.dstack([grey, alpha]))
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
+    assert summary.ok and summary.notes == {}
+    for name, source in [("rgba.png", to_grey([rgb])[0]), ("la.png", grey)]:
+        written = skio.imread(tmp_path / "out" / name)
+        assert written.shape == rgb.shape[:2] + (4,)
+        np.testing.assert_array_equal(written[..., 3], alpha)
+        expected = np.round(_colorized(small_model, source) * 255).astype(np.uint8)
+        np.testing.assert_array_equal(written[..., :3], expected)
+
+
+def test_alpha_in_a_format_without_one_is_noted():
+    from somcolor.batch import ALPHA_DROPPED, _encode
+
+    colour, alpha = np.full((2, 3, 3), 0.5), np.zeros((2, 3), np.uint8)
+    out, notes = _encode(colour, alpha, False, "x.bmp")
+    assert out.shape == (2, 3, 3) and notes == (ALPHA_DROPPED,)
+    out, notes = _encode(colour, alpha, False, "x.webp")
+    assert out.shape == (2, 3, 4) and notes == ()
+
+
+def test_16_bit_input_is_16_bit_in_tiff_and_noted_in_png(
+    small_model, small_rgb_images, tmp_path
+):
+    from somcolor.batch import DEPTH_REDUCED
+
+    grey = to_grey([small_rgb_images[1]])[0]
+    grey16 = np.round(grey * 65535).astype(np.uint16)
+    (tmp_path / "in").mkdir()
+    skio.imsave(tmp_path / "in" / "deep.tif", grey16, check_contrast=False)
+    skio.imsave(tmp_path / "in" / "deep.png", grey16, check_contrast=False)
+    assert skio.imread(tmp_path / "in" / "deep.png").dtype == np.uint16
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out")
+    assert summary.ok
+    assert summary.notes == {DEPTH_REDUCED: [tmp_path / "out" / "deep.png"]}
+    colour = _colorized(small_model, grey16 / 65535.0)
+    tiff = skio.imread(tmp_path / "out" / "deep.tif")
+    assert tiff.dtype == np.uint16
+    np.testing.assert_array_equal(tiff, np.round(colour * 65535).astype(np.uint16))
+    png = skio.imread(tmp_path / "out" / "deep.png")
+    assert png.dtype == np.uint8
+    np.testing.assert_array_equal(png, np.round(colour * 255).astype(np.uint8))
+
+
+def test_jpeg_quality(small_model, small_rgb_images, tmp_path):
+    import io
+
+    from PIL import Image
+
+    grey = np.round(to_grey([small_rgb_images[2]])[0] * 255).astype(np.uint8)
+    (tmp_path / "in").mkdir()
+    Image.fromarray(grey).save(tmp_path / "in" / "old.jpg", quality=100)
+    stored = skio.imread(tmp_path / "in" / "old.jpg")
+    exact = np.round(_colorized(small_model, stored) * 255).astype(np.uint8)
+
+    def error(quality):
+        out = tmp_path / f"q{quality}"
+        summary = colorize_many(small_model, tmp_path / "in", out, quality=quality)
+        assert summary.ok
+        return np.abs(skio.imread(out / "old.jpg").astype(int) - exact).mean()
+
+    # Pillow's own default (quality 75, chroma subsampled 4:2:0), the
+    # loss that the default quality avoids.
+    buffer = io.BytesIO()
+    Image.fromarray(exact).save(buffer, "JPEG")
+    pillow = np.abs(np.asarray(Image.open(buffer)).astype(int) - exact).mean()
+    default = error(95)
+    assert error(100) < default < error(75) < pillow
+    assert default < pillow / 2
+    with pytest.raises(ValueError, match="quality must be an int from 1 to 100"):
+        colorize_many(small_model, tmp_path / "in", tmp_path / "bad", quality=0)
