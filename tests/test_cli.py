@@ -34,17 +34,49 @@ def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
     assert os.stat(written).st_mode & 0o777 == expected
     picture = skio.imread(written)
     height, width = skdata.stereo_motorcycle()[1].shape[:2]
-    assert picture.shape == (height, 3 * width + 2 * 8, 3)
+    band = picture.shape[0] - height
+    assert 20 <= band <= height // 5
+    assert picture.shape == (band + height, 3 * width + 2 * 8, 3)
     out = capsys.readouterr().out
     assert str(written) in out
     colorized = float(re.search(r"colorized (\d+\.\d+)", out).group(1))
     grey = float(re.search(r"grey baseline (\d+\.\d+)", out).group(1))
     assert colorized < grey
-    # The left third is grey, the middle third is colour.
-    left = picture[:, :width].astype(int)
+    # The left panel is grey, the middle one colour.
+    left = picture[band:, :width].astype(int)
     assert np.abs(left[..., 0] - left[..., 1]).max() <= 1
-    middle = picture[:, width + 8 : 2 * width + 8].astype(int)
+    middle = picture[band:, width + 8 : 2 * width + 8].astype(int)
     assert np.abs(middle[..., 0] - middle[..., 2]).mean() > 2
+    # Above each panel, its title with the figures printed in the terminal,
+    # in black on white, centred; nothing above the gaps.
+    titles = [
+        f"grey: CIEDE2000 {grey:.2f}",
+        f"colorized: CIEDE2000 {colorized:.2f}",
+        "original: CIEDE2000 0",
+    ]
+    for k, title in enumerate(titles):
+        above = picture[:band, k * (width + 8) : k * (width + 8) + width]
+        ink = above.min(axis=-1) < 128
+        assert ink.any()
+        size = height // 16
+        assert np.array_equal(ink, _title_ink(title, width, band, size))
+        assert not np.array_equal(ink, _title_ink(title + "1", width, band, size))
+        columns = np.flatnonzero(ink.any(axis=0))
+        assert abs((columns[0] + columns[-1]) / 2 - width / 2) < 3
+        if k:
+            assert (picture[:band, k * (width + 8) - 8 : k * (width + 8)] == 255).all()
+
+
+def _title_ink(text, width, band, size):
+    """Dark pixels of ``text`` drawn centred with Pillow's default font."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("L", (width, band), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=size)
+    x = (width - draw.textlength(text, font=font)) / 2
+    draw.text((x, band / 2), text, fill=0, font=font, anchor="lm")
+    return np.asarray(image) < 128
 
 
 # -- fit / colorize / evaluate on real image files ------------------------
