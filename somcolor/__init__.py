@@ -11,7 +11,7 @@ Examples
 --------
 >>> import somcolor
 >>> sorted(somcolor.__all__)[:4]
-['ColorizeSummary', 'ColorizerPipeline', 'PatchExtractor', 'SOMQuantizer']
+['ColorizeSummary', 'ColorizerPipeline', 'NotConvergedWarning', 'PatchExtractor']
 """
 
 import importlib
@@ -30,6 +30,8 @@ _EXPORTS = {
     "load": "persistence",
     "load_pretrained": "pretrained",
     "load_images": "datasets",
+    "NotConvergedWarning": "_warnings",
+    "TrainingDataWarning": "_warnings",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

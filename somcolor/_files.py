@@ -212,7 +212,8 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     >>> from skimage import io
     >>> from somcolor._files import ImageFileError, read_image
     >>> folder = tempfile.mkdtemp()
-    >>> io.imsave(os.path.join(folder, "a.png"), np.zeros((4, 5), np.uint8))
+    >>> io.imsave(os.path.join(folder, "a.png"), np.zeros((4, 5), np.uint8),
+    ...           check_contrast=False)
     >>> read_image(os.path.join(folder, "a.png")).shape
     (4, 5)
     >>> with open(os.path.join(folder, "b.jpg"), "w") as f:
@@ -263,6 +264,11 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
             # The size was checked against max_pixels above: Pillow's own
             # warning (over 89 megapixels) would only add lines to stderr.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Nor can a user act on a decoder's notes: Pillow's on damaged
+            # metadata of a file whose pixels decode (a file that does not
+            # decode is reported), imageio's deprecation of plugins it tries.
+            warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
+            warnings.simplefilter("ignore", DeprecationWarning)
             image = np.asarray(skio.imread(path))
     except MemoryError:
         raise ImageFileError(f"{path}: too large to decode in memory.") from None

@@ -7,8 +7,10 @@ line on stderr, without a traceback, and gives a non-zero exit status.
 """
 
 import os
+import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -191,6 +193,14 @@ def cli(ctx, quiet):
     help="Training pixels sampled per image.",
 )
 @click.option(
+    "--max-epochs",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Most passes of the MLP over the training pixels; it stops earlier "
+    "when its score on a held-out tenth stops improving.",
+)
+@click.option(
     "--random-state",
     default=0,
     show_default=True,
@@ -266,6 +276,7 @@ def fit(
     som_cols,
     hidden_layers,
     pixels_per_image,
+    max_epochs,
     random_state,
     decoding,
     temperature,
@@ -314,7 +325,9 @@ def fit(
             + (f" ({len(failed)} unreadable)" if failed else "")
             + "; fit needs colour photographs."
         )
-    classifier = _default_component("classifier").set_params(hidden_layer_sizes=layers)
+    classifier = _default_component("classifier").set_params(
+        hidden_layer_sizes=layers, max_iter=max_epochs
+    )
     extractor = PatchExtractor(
         patch_size=patch_size,
         context=context,
@@ -334,9 +347,12 @@ def fit(
         predict_scale=predict_scale,
     )
     try:
-        model.fit(colour)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model.fit(colour)
     except (ValueError, TypeError) as exc:
         raise _InputError(_one_line(exc)) from exc
+    notes = _fit_notes(caught, len(colour))
     # Pixel accuracy on (at most 20, evenly spaced) training images.
     shown = np.linspace(0, len(colour) - 1, min(len(colour), 20)).round().astype(int)
     accuracy = _training_accuracy(model, [colour[i] for i in np.unique(shown)])
@@ -357,7 +373,7 @@ def fit(
     ]
     if palette:
         lines.append(_write_palette(model, output))
-    for line in lines:
+    for line in lines + notes:
         click.echo(line)
     return 1 if failed else 0
 
@@ -373,6 +389,36 @@ def _int_list(text, option, minimum):
             f"{option} must be integers >= {minimum} separated by commas, got {text!r}."
         ) from None
     return values
+
+
+def _fit_notes(caught, n_images):
+    """The warnings of a fit as the command's own lines, each said once."""
+    from ._warnings import MIN_TRAINING_IMAGES as _MIN_IMAGES
+    from ._warnings import MIN_TRAINING_PIXELS as _MIN_PIXELS
+    from ._warnings import NotConvergedWarning, TrainingDataWarning
+
+    notes = []
+    for warning in caught:
+        message = warning.message
+        if isinstance(message, NotConvergedWarning):
+            limit = message.max_iter
+            line = (
+                f"note: the MLP stopped at its limit of {limit} epochs before "
+                "converging; the model is usable, and may improve with "
+                f"--max-epochs {2 * limit} (slower)"
+            )
+        elif isinstance(message, TrainingDataWarning):
+            line = (
+                f"note: {message.n_pixels:,} training pixels from {n_images} "
+                "image(s) is very little: expect a poor model (on landscapes, "
+                f"fewer than {_MIN_IMAGES} images or {_MIN_PIXELS:,} pixels "
+                "colorized worse than plain grey); train on more photographs"
+            )
+        else:
+            line = f"note: {_one_line(message)}"
+        if line not in notes:
+            notes.append(line)
+    return notes
 
 
 def _training_accuracy(model, images):
@@ -745,6 +791,9 @@ def main(argv=None):
     somcolor, version 0.2.0
     0
     """
+    said = sys.modules.get("somcolor._warnings")
+    if said is not None:  # not imported for --help: scikit-learn is slow to load
+        said.forget_said()  # each run says each warning once
     try:
         status = cli.main(args=argv, prog_name="somcolor", standalone_mode=False)
     except click.exceptions.ClickException as exc:

@@ -87,7 +87,8 @@ def load_images(paths):
     >>> from skimage import io
     >>> from somcolor.datasets import load_images
     >>> folder = tempfile.mkdtemp()
-    >>> io.imsave(os.path.join(folder, "a.png"), np.zeros((4, 4, 3), np.uint8))
+    >>> io.imsave(os.path.join(folder, "a.png"), np.zeros((4, 4, 3), np.uint8),
+    ...           check_contrast=False)
     >>> images, names = load_images(folder)
     >>> images[0].shape
     (4, 4, 3)

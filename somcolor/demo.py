@@ -6,6 +6,7 @@ grey version, and writes grey / colorized / original side by side.
 """
 
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from skimage import data as skdata
 from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
 
 from ._files import write_image
+from ._warnings import TrainingDataWarning
 from .color import to_grey
 from .pipeline import ColorizerPipeline
 
@@ -166,7 +168,9 @@ def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
     start = time.perf_counter()
     train, test, _ = skdata.stereo_motorcycle()
     model = ColorizerPipeline(pixels_per_image=30000, random_state=random_state)
-    model.fit([train])
+    with warnings.catch_warnings():  # one photograph, on purpose: same scene
+        warnings.simplefilter("ignore", TrainingDataWarning)
+        model.fit([train])
     grey = to_grey([test])[0]
     colour = model.predict([grey])[0]
     truth = test / 255.0

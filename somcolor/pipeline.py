@@ -8,7 +8,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, check_scalar
 
-from . import _fast_predict, _options, _parallel, metrics
+from . import _fast_predict, _options, _parallel, _warnings, metrics
 from ._fpenv import flush_denormals
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
@@ -341,6 +341,7 @@ class ColorizerPipeline(BaseEstimator):
             n_per_image=self.pixels_per_image,
             random_state=rng,
         )
+        _warnings.check_training_size(len(positions), len(images))
         bounds = np.searchsorted(positions[:, 0], np.arange(len(images) + 1))
         rows = _parallel.parallel_map(
             _training_rows,
@@ -385,7 +386,11 @@ class ColorizerPipeline(BaseEstimator):
         # epochs, cost tens of times a normal operation (see _fpenv.py); BLAS
         # threads wait on each other at every small product, and their
         # number changes the weights (see _parallel.one_blas_thread).
-        with flush_denormals(), _parallel.one_blas_thread():
+        with (
+            flush_denormals(),
+            _parallel.one_blas_thread(),
+            _warnings.classifier_warnings(classifier, len(patches)),
+        ):
             classifier.fit(patches, labels, **fit_params)
         steps.update()
         steps.close()

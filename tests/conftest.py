@@ -58,6 +58,14 @@ def run_from_repository():
     return run
 
 
+@pytest.fixture(autouse=True)
+def _each_test_hears_warnings_anew():
+    """Warnings somcolor said in an earlier test are said again in this one."""
+    from somcolor._warnings import forget_said
+
+    forget_said()
+
+
 @pytest.fixture
 def umask():
     """``umask(mask)`` sets the process's umask; the old one is restored after.

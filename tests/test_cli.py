@@ -9,7 +9,10 @@ import pytest
 from skimage import data as skdata
 from skimage import io as skio
 
+from somcolor import load as somcolor_load
 from somcolor.__main__ import main
+from somcolor._warnings import MIN_TRAINING_IMAGES as MIN_IMAGES
+from somcolor._warnings import MIN_TRAINING_PIXELS as MIN_PIXELS
 
 
 def test_help():
@@ -192,6 +195,33 @@ def test_every_file_written_gets_the_mode_the_umask_gives(
     assert main(["colorize", str(model), str(tmp_path / "old"), "-o", str(outdir)]) == 0
     written = [model, tmp_path / "m-palette.png", outdir / "photo0.png"]
     assert [os.stat(p).st_mode & 0o777 for p in written] == [expected] * 3
+
+
+def test_fit_on_tiny_data_says_so_once_in_its_own_words(
+    tmp_path, small_rgb_images, capsys
+):
+    import warnings
+
+    _write_folder(tmp_path / "train", small_rgb_images[:2])
+    model = tmp_path / "m.skops"
+    args = ["fit", str(tmp_path / "train"), "-o", str(model), "-q"]
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        assert main(args + ["--hidden-layers", "8", "--max-epochs", "3"]) == 0
+    assert leaked == []  # nothing through Python's warnings
+    captured = capsys.readouterr()
+    assert "Warning" not in captured.err and "warnings.warn" not in captured.err
+    notes = [line for line in captured.out.splitlines() if line.startswith("note:")]
+    pixels = 40 * 48 + 44 * 46  # every pixel of both: fewer than 2500 each
+    assert notes == [
+        f"note: {pixels:,} training pixels from 2 image(s) is very little: expect "
+        f"a poor model (on landscapes, fewer than {MIN_IMAGES} images or "
+        f"{MIN_PIXELS:,} pixels colorized worse than plain grey); train on more "
+        "photographs",
+        "note: the MLP stopped at its limit of 3 epochs before converging; the "
+        "model is usable, and may improve with --max-epochs 6 (slower)",
+    ]
+    assert somcolor_load(model).classifier_.max_iter == 3
 
 
 def test_fit_refuses_grey_images(tmp_path, small_rgb_images, capsys):
