@@ -43,7 +43,13 @@ if TYPE_CHECKING:
 
     from .pipeline import ColorizerPipeline
 
-__all__ = ["ALPHA_DROPPED", "DEPTH_REDUCED", "ColorizeSummary", "colorize_many"]
+__all__ = [
+    "ALPHA_DROPPED",
+    "DEPTH_REDUCED",
+    "MIN_PIXELS_FOR_WORKERS",
+    "ColorizeSummary",
+    "colorize_many",
+]
 
 # Files per task when ``batch_size='auto'``: enough for a task to outlast its
 # scheduling overhead (milliseconds on Dask), few enough that about four
@@ -71,6 +77,39 @@ DEPTH_REDUCED = (
 )
 
 
+#: Pixels of the files to colorize below which ``colorize_many`` works in
+#: this process whatever ``n_jobs`` asks: starting local worker processes
+#: (each imports somcolor and receives the model) costs more than they save,
+#: and in this process the colorizing kernels already use every core.
+#: MEASURED-FILL-IN
+MIN_PIXELS_FOR_WORKERS = 0
+
+
+def _worth_workers(pending):
+    """Whether ``pending`` jobs hold enough pixels to pay for worker processes.
+
+    The sizes come from the files' headers, read until the sum passes
+    :data:`MIN_PIXELS_FOR_WORKERS`; a file whose size cannot be read counts
+    as large enough.
+    """
+    from joblib.parallel import get_active_backend
+
+    from ._files import _declared_pixels
+
+    backend, _ = get_active_backend()
+    if type(backend).__name__ not in ("LokyBackend", "MultiprocessingBackend"):
+        return True  # threads, or a cluster whose workers are running already
+    total = 0
+    for _, source, _ in pending:
+        pixels = _declared_pixels(source)
+        if pixels is None or not np.isfinite(pixels):
+            return True
+        total += pixels
+        if total >= MIN_PIXELS_FOR_WORKERS:
+            return True
+    return False
+
+
 @dataclass
 class ColorizeSummary:
     """What :func:`colorize_many` did with each input file.
@@ -90,8 +129,9 @@ class ColorizeSummary:
     notes : dict of str to list of pathlib.Path
         What was written otherwise than read, one entry per kind (the text
         says what), with the output files it applies to: transparency in
-        a format that keeps none (:data:`ALPHA_DROPPED`), more than 8 bits
-        per channel written with 8 (:data:`DEPTH_REDUCED`).
+        a format that keeps none (``somcolor.batch.ALPHA_DROPPED``), more
+        than 8 bits per channel written with 8
+        (``somcolor.batch.DEPTH_REDUCED``).
     seconds : float
         Wall time of the call.
     output_dir : pathlib.Path
@@ -357,7 +397,10 @@ def colorize_many(
         Parallel tasks through joblib: None is 1 unless inside a
         ``joblib.parallel_config`` context (such as ``backend="dask"``, which
         sends the tasks to a Dask cluster); -1 is every core. Unused with
-        ``scheduler``.
+        ``scheduler``. Local worker processes are started only for
+        collections of at least :data:`MIN_PIXELS_FOR_WORKERS` pixels in
+        all: below that, starting them costs more time than they save, and
+        the work is done in this process (with every core).
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``'tcp://host:8786'``) or a client: the
         tasks run on every worker thread of that cluster, the model is
@@ -462,6 +505,8 @@ def colorize_many(
             workers = max(1, sum(client.ncores().values()))
         else:
             workers = _parallel.n_workers(n_jobs)
+            if workers > 1 and not _worth_workers(pending):
+                n_jobs, workers = 1, 1
         if batch_size == "auto":
             batch_size = max(
                 1, min(_MAX_AUTO_BATCH, math.ceil(len(pending) / (4 * workers)))

@@ -1,6 +1,7 @@
 """colorize_many: files in, files out, nothing lost or overwritten."""
 
 import os
+import re
 
 import numpy as np
 import pytest
@@ -75,8 +76,9 @@ def test_rerun_skips_finished_files_and_never_overwrites(
 
 
 def test_same_files_with_process_workers_and_any_batch_size(
-    small_model, small_rgb_images, tmp_path
+    small_model, small_rgb_images, tmp_path, monkeypatch
 ):
+    monkeypatch.setattr("somcolor.batch.MIN_PIXELS_FOR_WORKERS", 0)  # start them
     _grey_folder(tmp_path / "in", small_rgb_images * 2)
     serial = colorize_many(small_model, tmp_path / "in", tmp_path / "serial")
     for n_jobs, batch_size in [(2, "auto"), (2, 1), (-1, 5)]:
@@ -267,3 +269,38 @@ def test_jpeg_quality(small_model, small_rgb_images, tmp_path):
     assert default < pillow / 2
     with pytest.raises(ValueError, match="quality must be an int from 1 to 100"):
         colorize_many(small_model, tmp_path / "in", tmp_path / "bad", quality=0)
+
+
+def test_workers_start_only_when_the_work_pays(
+    small_model, small_rgb_images, tmp_path, monkeypatch
+):
+    import somcolor._parallel
+    from somcolor.batch import MIN_PIXELS_FOR_WORKERS
+
+    started = []
+    real = somcolor._parallel.Parallel
+
+    def recording(*args, **kwargs):
+        started.append(kwargs.get("n_jobs"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(somcolor._parallel, "Parallel", recording)
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images)
+    pixels = sum(image.shape[0] * image.shape[1] for image in small_rgb_images)
+    assert pixels < MIN_PIXELS_FOR_WORKERS
+    serial = colorize_many(small_model, tmp_path / "in", tmp_path / "a", n_jobs=-1)
+    assert serial.ok and len(serial.written) == len(inputs) and started == []
+    # Just enough pixels: the workers start, and write the same files.
+    monkeypatch.setattr("somcolor.batch.MIN_PIXELS_FOR_WORKERS", pixels)
+    parallel = colorize_many(small_model, tmp_path / "in", tmp_path / "b", n_jobs=2)
+    assert started == [2]
+    for a, b in zip(serial.written, parallel.written):
+        assert a.read_bytes() == b.read_bytes()
+
+
+def test_progress_bar_counts_images(small_model, small_rgb_images, tmp_path, capsys):
+    _grey_folder(tmp_path / "in", small_rgb_images[:5])
+    colorize_many(small_model, tmp_path / "in", tmp_path / "out", verbose=1)
+    counts = re.findall(r"(\d+)/(\d+) \[", capsys.readouterr().err)
+    # Three tasks of 2, 2 and 1 images: the bar counts the 5 images.
+    assert counts and {total for _, total in counts} == {"5"}

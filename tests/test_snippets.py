@@ -1,0 +1,246 @@
+"""Every code block of the README and of docs/ runs as pasted.
+
+The blocks of one page run in order, in one empty folder, as a user
+following the page in a terminal would paste them: each ```python block as
+a script of its own (``python block.py``), each ```bash line in ``bash``.
+Nothing carries over from one block to the next but the files they write
+(the README's ``somcolor fit`` writes the ``model.skops`` that a later block
+reads). The folders the pages name for the user's photographs (``photos/``,
+``old-photos/``, ``held-out-photos/``, ...) hold photographs that ship with
+scikit-image, colour or grey as the page expects.
+
+What is not run, and why (each such block or line is reported as skipped,
+with the reason, when its test runs):
+
+- ``pip install ...``: the environment of the test run is that install;
+  what follows ``&&`` runs.
+- ``python -m pytest``: the test suite itself.
+- Lines that need a Dask cluster (``--scheduler``, ``dask scheduler``).
+- The example scripts and benchmarks (``python examples/...``,
+  ``python -m benchmarks...``), which take minutes to hours: their options
+  are checked against their ``--help``; tests/test_examples.py and
+  tests/test_benchmarks.py run them in reduced form.
+- Lines that need the eight-scene data (``scene8/``) when
+  ``SOMCOLOR_SCENE8`` is not set.
+- The ```python blocks of docs/scaling_out.md, which
+  tests/test_scaling_docs.py runs.
+- Blocks that use the pipeline options ``position_features`` and
+  ``context`` (the README's and docs/paper.md's best configuration): they
+  move to the feature-extraction estimator of issue 13, whose change will
+  rewrite those blocks.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from skimage import data
+from skimage import io as skio
+
+from somcolor.datasets import SCENE8_ENV, scene8_home
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["README.md"] + sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")
+)
+BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+TIMEOUT = 600
+PENDING_OPTIONS = re.compile(r"\b(position_features|context)=")
+
+
+def _blocks(page):
+    """``(language, code)`` of the runnable blocks of ``page``."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    blocks = BLOCK.findall(text)
+    return [(lang, code) for lang, code in blocks if lang in ("python", "bash")]
+
+
+CASES = [(page, k) for page in PAGES for k in range(len(_blocks(page)))]
+
+
+def _photographs(folder, images, suffix):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, image in images.items():
+        skio.imsave(folder / f"{name}{suffix}", image, check_contrast=False)
+
+
+def _grey(image):
+    from somcolor import to_grey
+
+    return np.round(to_grey([image])[0] * 255).astype(np.uint8)
+
+
+def _fill_placeholders(folder):
+    """The folders of photographs the pages name, as a user would have them."""
+    colour = {
+        "astronaut": data.astronaut(),
+        "coffee": data.coffee(),
+        "chelsea": data.chelsea(),
+        "rocket": data.rocket(),
+    }
+    motorcycle = data.stereo_motorcycle()[1]
+    held_out = {"motorcycle": motorcycle, "retina": data.retina()}
+    _photographs(folder / "photos", colour, ".jpg")
+    _photographs(folder / "more", {"one": data.stereo_motorcycle()[0]}, ".png")
+    _photographs(folder / "old-photos", {"motorcycle": _grey(motorcycle)}, ".png")
+    _photographs(folder / "held-out-photos", held_out, ".png")
+    _photographs(folder / "held-out", held_out, ".png")
+    home = scene8_home()
+    if home is not None:
+        (folder / "scene8").symlink_to(home, target_is_directory=True)
+
+
+def _environment():
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
+    return env
+
+
+def _lines(code):
+    """Shell lines of a bash block, continuation lines joined."""
+    return [line for line in code.replace("\\\n", " ").splitlines() if line.strip()]
+
+
+_SCRIPT = re.compile(
+    r"^(?:\w+=\S+\s+)*python (?:-m (benchmarks\S*)|(examples/\S+))(.*)$"
+)
+
+
+def _check_script_options(line, folder, env):
+    """Check a long-running script's options against its --help."""
+    match = _SCRIPT.match(line)
+    module, script, rest = match.groups()
+    command = ["-m", module] if module else [str(ROOT / script)]
+    result = subprocess.run(
+        [sys.executable, *command, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, f"{line}\n{result.stderr[-2000:]}"
+    words = shlex.split(rest.split("#")[0])
+    for option in (w.split("=")[0] for w in words if w.startswith("--")):
+        assert option in result.stdout, f"{line}: {option} is not in its --help"
+
+
+def _why_not(line):
+    """The reason a bash line is not run, or None."""
+    if line.startswith("python -m pytest") or " -m pytest" in line:
+        return "the test suite itself"
+    if "--scheduler" in line or line.startswith("dask "):
+        return "needs a Dask cluster"
+    if "scene8" in line and scene8_home() is None:
+        return f"needs the eight-scene data ({SCENE8_ENV})"
+    return None
+
+
+def _run_bash_block(code, folder, env, skipped):
+    for line in _lines(code):
+        if line.lstrip().startswith("pip install"):
+            # The install is the environment of this run; run what follows.
+            if "&&" not in line:
+                skipped.append(f"{line}: the install is this test run's environment")
+                continue
+            line = line.split("&&", 1)[1].strip()
+        reason = _why_not(line)
+        if reason:
+            skipped.append(f"{line}: {reason}")
+            continue
+        if _SCRIPT.match(line):
+            _check_script_options(line, folder, env)
+            skipped.append(f"{line}: options checked against --help only")
+            continue
+        assert line.startswith("somcolor "), f"unexpected command: {line}"
+        line = line.replace("somcolor COMMAND", "somcolor colorize")
+        result = subprocess.run(
+            ["bash", "-c", line],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=folder,
+            timeout=TIMEOUT,
+        )
+        assert result.returncode == 0, (
+            f"{line}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+
+
+def _run_python_block(code, folder, env, name):
+    script = folder / f"{name}.py"
+    script.write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 0, (
+        f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+    )
+
+
+def _why_not_block(page, lang, code):
+    if lang == "python" and page == "docs/scaling_out.md":
+        return "run by tests/test_scaling_docs.py"
+    if lang == "python" and PENDING_OPTIONS.search(code):
+        return "uses position_features/context, which move to the feature stage"
+    return None
+
+
+@pytest.fixture(scope="session")
+def page_runs(tmp_path_factory):
+    """``run_upto(page, index)``: run the page's blocks up to ``index``.
+
+    Blocks already run are not run again (each test runs its own block,
+    after its predecessors when it is selected alone). Returns what was not
+    run of block ``index``, with the reasons.
+    """
+    runs = {}
+
+    def run_upto(page, index):
+        if page not in runs:
+            folder = tmp_path_factory.mktemp(Path(page).stem.replace(".", "_"))
+            _fill_placeholders(folder)
+            runs[page] = {"folder": folder, "done": 0, "skipped": {}}
+        state = runs[page]
+        blocks = _blocks(page)
+        while state["done"] <= index:
+            k = state["done"]
+            state["done"] += 1  # a failing block fails once; later ones go on
+            skipped = state["skipped"].setdefault(k, [])
+            lang, code = blocks[k]
+            reason = _why_not_block(page, lang, code)
+            if reason:
+                skipped.append(reason)
+            elif lang == "python":
+                _run_python_block(code, state["folder"], _environment(), f"block{k}")
+            else:
+                _run_bash_block(code, state["folder"], _environment(), skipped)
+        return state["skipped"].get(index, [])
+
+    return run_upto
+
+
+def test_the_pages_have_blocks():
+    assert {"README.md", "docs/user_guide.md", "docs/cli.md"} <= set(PAGES)
+    readme = "\n".join(code for _, code in _blocks("README.md"))
+    assert "load_images(" in readme  # a folder of photographs, in Python
+
+
+@pytest.mark.parametrize("page, index", CASES, ids=[f"{p}-{k}" for p, k in CASES])
+def test_block_runs_as_pasted(page_runs, page, index):
+    lang, code = _blocks(page)[index]
+    skipped = page_runs(page, index)
+    if skipped and (lang == "python" or len(skipped) == len(_lines(code))):
+        pytest.skip("; ".join(skipped))
