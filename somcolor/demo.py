@@ -82,7 +82,8 @@ def titled_side_by_side(images, titles, gap=8):
     Returns
     -------
     canvas : ndarray of shape (band + H, total_width, 3), uint8
-        The band is about a tenth of H high (at least 20 pixels).
+        The band is 1.6 times the font size high, the font size H / 16
+        pixels (at least 12).
 
     Examples
     --------
