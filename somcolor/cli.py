@@ -410,9 +410,10 @@ def _fit_notes(caught, n_images):
         elif isinstance(message, TrainingDataWarning):
             line = (
                 f"note: {message.n_pixels:,} training pixels from {n_images} "
-                "image(s) is very little: expect a poor model (on landscapes, "
-                f"fewer than {_MIN_IMAGES} images or {_MIN_PIXELS:,} pixels "
-                "colorized worse than plain grey); train on more photographs"
+                "image(s) is very little: expect a poor model on other "
+                f"photographs (on landscapes, fewer than {_MIN_IMAGES} images or "
+                f"{_MIN_PIXELS:,} pixels colorized worse than plain grey); train "
+                "on more photographs"
             )
         else:
             line = f"note: {_one_line(message)}"

@@ -140,14 +140,15 @@ def small_model(small_rgb_images):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    from somcolor import ColorizerPipeline
+    from somcolor import ColorizerPipeline, TrainingDataWarning
 
     classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, tol=1e-3)
     model = ColorizerPipeline(
         classifier=classifier, pixels_per_image=400, random_state=0
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # small and quick on purpose
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", TrainingDataWarning)
         return model.fit(small_rgb_images)
 
 

@@ -299,8 +299,8 @@ def test_workers_start_only_when_the_work_pays(
 
 
 def test_progress_bar_counts_images(small_model, small_rgb_images, tmp_path, capsys):
-    _grey_folder(tmp_path / "in", small_rgb_images[:5])
+    _grey_folder(tmp_path / "in", small_rgb_images * 2)
     colorize_many(small_model, tmp_path / "in", tmp_path / "out", verbose=1)
     counts = re.findall(r"(\d+)/(\d+) \[", capsys.readouterr().err)
-    # Three tasks of 2, 2 and 1 images: the bar counts the 5 images.
-    assert counts and {total for _, total in counts} == {"5"}
+    # Four tasks of 2 images: the bar counts the 8 images.
+    assert counts and {total for _, total in counts} == {"8"}

@@ -215,9 +215,9 @@ def test_fit_on_tiny_data_says_so_once_in_its_own_words(
     pixels = 40 * 48 + 44 * 46  # every pixel of both: fewer than 2500 each
     assert notes == [
         f"note: {pixels:,} training pixels from 2 image(s) is very little: expect "
-        f"a poor model (on landscapes, fewer than {MIN_IMAGES} images or "
-        f"{MIN_PIXELS:,} pixels colorized worse than plain grey); train on more "
-        "photographs",
+        f"a poor model on other photographs (on landscapes, fewer than "
+        f"{MIN_IMAGES} images or {MIN_PIXELS:,} pixels colorized worse than "
+        "plain grey); train on more photographs",
         "note: the MLP stopped at its limit of 3 epochs before converging; the "
         "model is usable, and may improve with --max-epochs 6 (slower)",
     ]

@@ -5,6 +5,7 @@ import sys
 import textwrap
 import warnings
 
+import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
@@ -39,9 +40,14 @@ def test_tiny_data_and_the_epoch_limit_are_said_once_each(small_rgb_images):
     assert isinstance(epochs, ConvergenceWarning)  # sklearn users' filters apply
 
 
-def test_enough_data_and_a_converged_fit_say_nothing(small_rgb_images):
-    images = [small_rgb_images[k % 4] for k in range(MIN_TRAINING_IMAGES)]
+def test_enough_data_and_a_converged_fit_say_nothing():
+    from skimage import data
+    from skimage.transform import resize
+
     per_image = -(-MIN_TRAINING_PIXELS // MIN_TRAINING_IMAGES)
+    side = int(np.ceil(np.sqrt(per_image)))
+    photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    images = [resize(photos[k % 4], (side, side)) for k in range(MIN_TRAINING_IMAGES)]
     model = ColorizerPipeline(
         classifier=MLPClassifier((4,), max_iter=200, tol=0.5, n_iter_no_change=1),
         pixels_per_image=per_image,
@@ -49,6 +55,7 @@ def test_enough_data_and_a_converged_fit_say_nothing(small_rgb_images):
     )
     assert _fit_recording(model, images) == []
     assert model.classifier_.n_iter_ < 200
+    assert model.n_training_pixels_ >= MIN_TRAINING_PIXELS
 
 
 def test_a_grid_search_says_each_warning_once(tmp_path):
