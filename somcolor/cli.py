@@ -205,7 +205,13 @@ def cli(ctx, quiet):
     default=0,
     show_default=True,
     type=int,
-    help="Seed: the same seed and images give the same model.",
+    help="Seed of the sampled pixels, the SOM and the MLP. The same seed, images "
+    "and options give the same model with the same software on the same machine "
+    "when the MLP trains with as many BLAS threads: somcolor gives it the cores "
+    "left idle by other programs, so a busy machine can give another model "
+    "(different weights, sometimes another number of epochs). For the same "
+    "model every time, run with OPENBLAS_NUM_THREADS=1 (or OMP_NUM_THREADS=1). "
+    "-j and NUMBA_NUM_THREADS do not change the model.",
 )
 @click.option(
     "--decoding",
@@ -490,8 +496,11 @@ def _write_palette(model, output):
     "--jobs",
     default=None,
     type=int,
-    help="Parallel tasks on this machine (-1: every core). Unused with "
-    "--scheduler, where every worker thread of the cluster takes tasks.",
+    help="Parallel tasks on this machine (-1: every core). Worker processes "
+    "start only for about 17 megapixels or more in all: below that, starting "
+    "them costs more than they save (one process already uses every core). "
+    "Unused with --scheduler, where every worker thread of the cluster takes "
+    "tasks.",
 )
 @click.option(
     "--scheduler",
