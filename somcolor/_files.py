@@ -174,6 +174,8 @@ def _declared_pixels(path):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Notes on damaged metadata: the decoder reports what matters.
+            warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             with Image.open(path) as image:
                 width, height = image.size
     except Image.DecompressionBombError:

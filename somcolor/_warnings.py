@@ -96,15 +96,13 @@ class TrainingDataWarning(UserWarning):
 _said = set()
 
 
-def _say_once(warning):
+def _say_once(warning, stacklevel):
     """``warnings.warn(warning)``, unless this process said it before."""
     key = (type(warning), str(warning))
     if key in _said:
         return
     _said.add(key)
-    # The caller of ColorizerPipeline.fit (through check_training_size or
-    # the context manager, fit, and the decorator of fit).
-    warnings.warn(warning, stacklevel=5)
+    warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 def forget_said():
@@ -145,7 +143,8 @@ def check_training_size(n_pixels, n_images):
             "on more photographs of the kind to colorize.",
             n_pixels=n_pixels,
             n_images=n_images,
-        )
+        ),
+        stacklevel=4,  # the caller of fit (through fit and its decorator)
     )
 
 
@@ -208,5 +207,6 @@ def classifier_warnings(classifier, n_pixels):
                 "usable; more epochs (classifier__max_iter) may make it "
                 "better, and take longer.",
                 max_iter=max_iter,
-            )
+            ),
+            stacklevel=5,  # the caller of fit (through contextlib, fit, decorator)
         )

@@ -21,6 +21,15 @@ from sklearn.neural_network import MLPClassifier
 
 from somcolor import ColorizerPipeline, colorize_many, to_grey
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 distributed = pytest.importorskip(
     "distributed", reason="needs somcolor[distributed] (dask.distributed)"
 )

@@ -36,7 +36,13 @@ from somcolor import (
 )
 from somcolor.color import grey_to_lightness
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+]
 
 MARGIN_EPS = 1e-4  # in output-score (logit) units; float32 rounding is ~1e-6
 

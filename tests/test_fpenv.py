@@ -11,6 +11,15 @@ from sklearn.neural_network import MLPClassifier
 from somcolor import ColorizerPipeline, _fpenv
 from somcolor._fpenv import flush_denormals, mxcsr_supported
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 x86_only = pytest.mark.skipif(
     not mxcsr_supported(), reason="flushing subnormals is implemented for x86-64"
 )

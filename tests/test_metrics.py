@@ -20,6 +20,15 @@ from somcolor.metrics import (
     psnr,
 )
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 
 def test_pixel_accuracy_counts_over_all_images():
     truth = [np.array([[0, 1], [2, 3]]), np.array([[1, 1, 1]])]

@@ -14,6 +14,15 @@ from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer, to_grey
 from somcolor._options import annealed_mean, rebalance_weights, shrink
 from somcolor.metrics import oracle_labels, pixel_accuracy
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 FAST = dict(classifier=MLPClassifier((20,), max_iter=30, random_state=0))
 
 

@@ -19,6 +19,15 @@ from somcolor._parallel import (
     task_threads,
 )
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 
 def _fit(images, **params):
     classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, tol=1e-3)

@@ -18,6 +18,15 @@ from somcolor.plotting import (  # noqa: E402
     plot_comparison,
 )
 
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = SMALL_FITS
+
 
 @pytest.fixture(scope="module")
 def fitted(small_rgb_images):

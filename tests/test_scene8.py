@@ -9,7 +9,14 @@ from sklearn.neural_network import MLPClassifier
 from somcolor import ColorizerPipeline, to_grey
 from somcolor.color import grey_to_lightness, luv_to_rgb
 
-pytestmark = pytest.mark.scene8
+# These tests fit small or short models on purpose (to be quick): somcolor's
+# warnings that such a model is poor are expected here (tests/test_warnings.py
+# checks them).
+SMALL_FITS = [
+    pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
+    pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
+]
+pytestmark = [pytest.mark.scene8, *SMALL_FITS]
 
 
 def _mean_ciede2000(truths, guesses):

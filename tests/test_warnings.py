@@ -33,6 +33,7 @@ def test_tiny_data_and_the_epoch_limit_are_said_once_each(small_rgb_images):
     assert kinds.count(TrainingDataWarning) == 1
     assert kinds.count(NotConvergedWarning) == 1
     assert len(caught) == 2  # nothing else: no raw ConvergenceWarning, no batch note
+    assert {w.filename for w in caught} == {__file__}  # the line that called fit
     epochs, data = sorted((w.message for w in caught), key=lambda m: str(type(m)))
     assert data.n_images == 2 and data.n_pixels == model.n_training_pixels_
     assert "expect a poor model" in str(data)
