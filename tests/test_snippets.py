@@ -16,6 +16,8 @@ with the reason, when its test runs):
   what follows ``&&`` runs.
 - ``python -m pytest``: the test suite itself.
 - Lines that need a Dask cluster (``--scheduler``, ``dask scheduler``).
+- ``somcolor serve``, a web server that runs until stopped
+  (tests/test_web.py runs it).
 - The example scripts and benchmarks (``python examples/...``,
   ``python -m benchmarks...``), which take minutes to hours: their options
   are checked against their ``--help``; tests/test_examples.py and
@@ -138,6 +140,8 @@ def _why_not(line):
         return "the test suite itself"
     if "--scheduler" in line or line.startswith("dask "):
         return "needs a Dask cluster"
+    if line.startswith("somcolor serve"):
+        return "a web server, which runs until stopped (tests/test_web.py runs it)"
     if "scene8" in line and scene8_home() is None:
         return f"needs the eight-scene data ({SCENE8_ENV})"
     return None
