@@ -206,12 +206,11 @@ def cli(ctx, quiet):
     show_default=True,
     type=int,
     help="Seed of the sampled pixels, the SOM and the MLP. The same seed, images "
-    "and options give the same model with the same software on the same machine "
-    "when the MLP trains with as many BLAS threads: somcolor gives it the cores "
-    "left idle by other programs, so a busy machine can give another model "
-    "(different weights, sometimes another number of epochs). For the same "
-    "model every time, run with OPENBLAS_NUM_THREADS=1 (or OMP_NUM_THREADS=1). "
-    "-j and NUMBA_NUM_THREADS do not change the model.",
+    "and options give the same model, to the bit, with the same versions of "
+    "somcolor, NumPy, SciPy and scikit-learn on the same kind of CPU, whatever "
+    "-j, the thread settings and the machine's load (the MLP trains with one "
+    "BLAS thread, whose count would change its weights). Other versions or "
+    "another CPU may give another model."
 )
 @click.option(
     "--decoding",
