@@ -4,8 +4,8 @@ A cached numba function that is not ``parallel=True`` but calls one that is
 crashes the process (segmentation fault) when it is the first numba function
 the process runs and its machine code comes from numba's on-disk cache, on
 numba before 0.63 (numba issue 8578). ``SOMQuantizer.fit`` did exactly that
-through ``bmu_search``. The first test checks that no kernel calls a
-parallel kernel that way, on any numba; the others run the public entry
+through ``bmu_search``. The first test checks that no serial kernel calls
+a parallel one, on any numba; the others run the public entry
 points as the first numba call of fresh processes, twice with the same
 ``NUMBA_CACHE_DIR`` (the second run loads every kernel from the cache), and
 compare what they compute with this process.
@@ -66,7 +66,7 @@ def _is_parallel(dispatcher):
     return bool(dispatcher.targetoptions.get("parallel"))
 
 
-def test_no_serial_cached_kernel_calls_a_parallel_one():
+def test_no_serial_kernel_calls_a_parallel_one():
     kernels = _kernels()
     assert "somcolor._som_kernels._bmu_search_2d" in kernels  # the scan works
     offenders = []
@@ -84,8 +84,9 @@ def test_no_serial_cached_kernel_calls_a_parallel_one():
             else:
                 stack += _callees(callee)
     assert not offenders, (
-        "a cached kernel that is not parallel calls a parallel one (numba "
-        f"issue 8578: segfault on a warm cache before numba 0.63): {offenders}"
+        "a kernel that is not parallel calls a parallel one (with cache=True, "
+        "numba before 0.63 segfaults on a warm cache: numba issue 8578): "
+        f"{offenders}"
     )
 
 
