@@ -1,7 +1,9 @@
 """Compiled kernels for best-matching-unit (BMU) search.
 
 Plain functions, compiled lazily by numba on first call (``cache=True`` keeps
-the machine code between processes), so ``import somcolor`` compiles nothing.
+the machine code between processes), so ``import somcolor`` compiles nothing;
+:func:`bmu_search` only chooses the compiled kernel, in Python (see there
+why).
 The estimators in :mod:`somcolor.som` call them; they never hold a compiled
 function as an attribute, which keeps fitted estimators picklable.
 
@@ -47,13 +49,19 @@ def _load_block(X, start, m, xt):
             xt[j, i] = X[start + i, j]
 
 
-@numba.njit(cache=True, nogil=True)
 def bmu_search(X, codebook, labels, sq_dist):
     """Index of, and squared distance to, the nearest unit of each sample.
 
     Two-feature data (the (U, V) chroma) goes to a fused kernel; any other
     number of features to the general blockwise one. Both compute exactly
     the arithmetic of :func:`somcolor._reference.bmu_search`.
+
+    A plain Python function, deliberately: a cached function that is not
+    ``parallel=True`` and calls one that is crashes the process (segmentation
+    fault) when it is the first numba function of the process and comes from
+    numba's on-disk cache, on numba before 0.63 (numba issue 8578). So no
+    kernel here calls a parallel kernel; ``tests/test_kernel_cache.py``
+    checks that, and runs the first call of a fresh process on a warm cache.
 
     Parameters
     ----------

@@ -13,6 +13,7 @@ only by a somcolor of the same major and minor version (``0.2.x`` reads
 ``0.2.y``), because the fitted attributes may change between minor versions.
 """
 
+import importlib.metadata
 import os
 from pathlib import Path
 
@@ -82,12 +83,23 @@ class IncompatibleVersionError(ModelFileError):
 
 
 def _skops():
+    """:mod:`skops.io`, or an ImportError saying what really failed."""
     try:
         import skops.io as sio
-    except ImportError as exc:  # pragma: no cover - depends on the install
+    except ImportError as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name in ("skops", "skops.io"):
+            raise ImportError(
+                "somcolor.save and somcolor.load need skops, which is not "
+                "installed: pip install skops"
+            ) from exc
+        # Installed but broken, typically a skops older than the installed
+        # scikit-learn (skops 0.10 with scikit-learn 1.6: "cannot import name
+        # 'Huber' from 'sklearn.linear_model._sgd_fast'").
         raise ImportError(
-            "somcolor.save and somcolor.load need skops: pip install skops "
-            "(or pip install 'somcolor[persist]')."
+            f"somcolor.save and somcolor.load need skops, and skops "
+            f"{_installed('skops')} failed to import with scikit-learn "
+            f"{_installed('scikit-learn')}: {exc}. Install a skops release that "
+            "supports this scikit-learn: pip install --upgrade skops"
         ) from exc
     return sio
 
@@ -117,6 +129,13 @@ def _pickle_hint(path):
         "where it came from (loading a pickle runs code); somcolor.save(model, "
         "'model.skops') writes the safe format to share."
     )
+
+
+def _installed(distribution):
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
 
 
 def _major_minor(version):

@@ -6,7 +6,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, check_scalar
+from sklearn.utils.validation import (
+    check_is_fitted,
+    check_scalar,
+    has_fit_parameter,
+)
 
 from . import _fast_predict, _options, _parallel, _warnings, metrics
 from ._fpenv import flush_denormals
@@ -332,6 +336,16 @@ class ColorizerPipeline(BaseEstimator):
                 f"{type(extractor).__name__}."
             )
         extractor.fit()
+        if (
+            self.rebalance is not None
+            and self.rebalance < 1
+            and not has_fit_parameter(classifier, "sample_weight")
+        ):
+            raise TypeError(
+                f"rebalance={self.rebalance!r} weights the training patches, but "
+                f"the classifier ({type(classifier).__name__}) takes no "
+                "sample_weight in fit; use one that does, or rebalance=None."
+            )
 
         # The pixels are drawn from the image shapes alone, in image order,
         # so the training set does not depend on how the images are shared

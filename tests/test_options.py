@@ -8,6 +8,7 @@ import pytest
 from skimage import color as skcolor
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 
 from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer, to_grey
@@ -152,6 +153,20 @@ def test_rebalance_weights_the_training_patches(small_rgb_images):
     counts = np.bincount(labels)
     totals = np.bincount(labels, weights=w)
     assert totals.max() / totals.min() < counts.max() / counts.min()
+
+
+def test_rebalance_needs_a_classifier_that_takes_sample_weight(small_rgb_images):
+    # KNeighborsClassifier.fit has no sample_weight (nor had MLPClassifier.fit
+    # before scikit-learn 1.7): refused before any work, naming the option.
+    model = ColorizerPipeline(
+        classifier=KNeighborsClassifier(3), rebalance=0.5, pixels_per_image=50
+    )
+    with pytest.raises(TypeError, match=r"rebalance=0.5 .*KNeighborsClassifier"):
+        model.fit(small_rgb_images[:1])
+    assert not hasattr(model, "classifier_")
+    # rebalance=1 passes no weights, so any classifier will do.
+    model.set_params(rebalance=1).fit(small_rgb_images[:1])
+    assert model.classifier_.n_samples_fit_ == 50
 
 
 def _two_halves(n_images, seed):

@@ -1,13 +1,17 @@
 """Safe save/load with skops: round trip, refusal of unknown types, versions."""
 
 import copy
+import importlib.abc
+import importlib.metadata
 import os
 import pickle
+import sys
 import zipfile
 
 import joblib
 import numpy as np
 import pytest
+import sklearn
 import skops.io as sio
 from sklearn.neural_network import MLPClassifier
 
@@ -138,3 +142,36 @@ def test_saved_model_gets_the_mode_the_umask_gives(fitted, tmp_path, umask, mask
     save(fitted, path)  # replacing it too
     assert os.stat(path).st_mode & 0o777 == expected
     assert [p.name for p in tmp_path.iterdir()] == ["model.skops"]
+
+
+class _BrokenSkops(importlib.abc.MetaPathFinder):
+    """Makes ``import skops.io`` fail as skops 0.10 does with scikit-learn 1.6."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "skops.io":
+            raise ImportError(
+                "cannot import name 'Huber' from 'sklearn.linear_model._sgd_fast'"
+            )
+        return None
+
+
+def test_broken_skops_is_reported_as_it_is(monkeypatch, tmp_path):
+    monkeypatch.delitem(sys.modules, "skops.io")
+    monkeypatch.setattr(sys, "meta_path", [_BrokenSkops(), *sys.meta_path])
+    expected = (
+        f"skops {importlib.metadata.version('skops')} failed to import with "
+        f"scikit-learn {sklearn.__version__}: cannot import name 'Huber'"
+    )
+    with pytest.raises(ImportError, match=expected) as info:
+        save(somcolor.PatchExtractor(), tmp_path / "model.skops")
+    assert "not installed" not in str(info.value)
+    assert "persist" not in str(info.value)  # no such extra
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ImportError, match=expected):
+        load(tmp_path / "model.skops")
+
+
+def test_missing_skops_is_reported_as_missing(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "skops.io", None)  # as if not installed
+    with pytest.raises(ImportError, match="need skops, which is not installed"):
+        save(somcolor.PatchExtractor(), tmp_path / "model.skops")
