@@ -210,7 +210,7 @@ def cli(ctx, quiet):
     "somcolor, NumPy, SciPy and scikit-learn on the same kind of CPU, whatever "
     "-j, the thread settings and the machine's load (the MLP trains with one "
     "BLAS thread, whose count would change its weights). Other versions or "
-    "another CPU may give another model."
+    "another CPU may give another model.",
 )
 @click.option(
     "--decoding",

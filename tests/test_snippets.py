@@ -16,10 +16,11 @@ with the reason, when its test runs):
   what follows ``&&`` runs.
 - ``python -m pytest``: the test suite itself.
 - Lines that need a Dask cluster (``--scheduler``, ``dask scheduler``).
-- ``somcolor serve``, a web server that runs until stopped
-  (tests/test_web.py runs it).
-- The example scripts and benchmarks (``python examples/...``,
-  ``python -m benchmarks...``), which take minutes to hours: their options
+- ``somcolor serve`` and ``somcolor.web.serve(...)``, a web server that
+  runs until stopped (tests/test_web.py runs it).
+- The example scripts, benchmarks and the build of the shipped models
+  (``python examples/...``, ``python -m benchmarks...``,
+  ``python -m somcolor.pretrained.build``), which take minutes to hours: their options
   are checked against their ``--help``; tests/test_examples.py and
   tests/test_benchmarks.py run them in reduced form.
 - Lines that need the eight-scene data (``scene8/``) when
@@ -111,7 +112,8 @@ def _lines(code):
 
 
 _SCRIPT = re.compile(
-    r"^(?:\w+=\S+\s+)*python (?:-m (benchmarks\S*)|(examples/\S+))(.*)$"
+    r"^(?:\w+=\S+\s+)*python "
+    r"(?:-m (benchmarks\S*|somcolor\.pretrained\.build)|(examples/\S+))(.*)$"
 )
 
 
@@ -189,14 +191,14 @@ def _run_python_block(code, folder, env, name):
         cwd=folder,
         timeout=TIMEOUT,
     )
-    assert result.returncode == 0, (
-        f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
-    )
+    assert result.returncode == 0, f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
 
 
 def _why_not_block(page, lang, code):
     if lang == "python" and page == "docs/scaling_out.md":
         return "run by tests/test_scaling_docs.py"
+    if lang == "python" and re.search(r"^serve\(|\bserve\(load_models", code, re.M):
+        return "starts a web server, which runs until stopped (test_web.py runs it)"
     if lang == "python" and PENDING_OPTIONS.search(code):
         return "uses position_features/context, which move to the feature stage"
     return None
