@@ -100,8 +100,6 @@ def big(model_path, height, width):
         extractor.context is None
         and extractor.texture is None
         and not extractor.position
-        and not extractor.histogram
-        and not extractor.thumbnail
         and model.predict_scale == "input"
     )
     half = extractor.patch_size // 2

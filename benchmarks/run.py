@@ -711,8 +711,12 @@ def run_child(*args):
         text=True,
         cwd=ROOT,
         env=env,
-        check=True,
     )
+    if out.returncode:
+        raise RuntimeError(
+            f"python -m benchmarks._child {' '.join(map(str, args))} failed:\n"
+            + out.stderr[-3000:]
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -159,6 +159,15 @@ def cli(ctx, quiet):
     help="Model file to write (a .skops file, read by 'somcolor colorize').",
 )
 @click.option(
+    "--recipe",
+    default=None,
+    metavar="NAME",
+    help="Start from the configuration of a shipped model (photos, landscapes "
+    "or opencountry: its features, codebook, network and decoding) and fit it "
+    "on IMAGES; options given on the command line override it. Without it, "
+    "the paper's configuration.",
+)
+@click.option(
     "--patch-size",
     default=3,
     show_default=True,
@@ -276,6 +285,7 @@ def fit(
     ctx,
     images,
     output,
+    recipe,
     patch_size,
     som_rows,
     som_cols,
@@ -301,14 +311,19 @@ def fit(
     is no colour to learn from them.
     """
     import numpy as np
+    from click.core import ParameterSource
 
-    from .patches import PatchExtractor
     from .persistence import save
     from .pipeline import ColorizerPipeline, _default_component
-    from .som import SOMQuantizer
+    from .pretrained import available
+    from .pretrained import recipe as recipe_of
 
     quiet = _quiet(ctx, quiet)
     start = time.perf_counter()
+    if recipe is not None and recipe not in available():
+        raise _InputError(
+            f"--recipe must be one of {', '.join(available())}, got {recipe!r}."
+        )
     layers = _int_list(hidden_layers, "--hidden-layers", 1)
     context = None if context is None else _int_list(context, "--context", 2)
     texture = None if texture is None else _int_list(texture, "--texture", 2)
@@ -330,27 +345,37 @@ def fit(
             + (f" ({len(failed)} unreadable)" if failed else "")
             + "; fit needs colour photographs."
         )
-    classifier = _default_component("classifier").set_params(
-        hidden_layer_sizes=layers, max_iter=max_epochs
-    )
-    extractor = PatchExtractor(
-        patch_size=patch_size,
-        context=context,
-        texture=texture,
-        position=position_features,
-    )
-    model = ColorizerPipeline(
-        quantizer=SOMQuantizer(n_rows=som_rows, n_cols=som_cols),
-        extractor=extractor,
-        classifier=classifier,
-        pixels_per_image=pixels_per_image,
-        random_state=random_state,
-        verbose=int(not quiet),
-        decoding=decoding,
-        temperature=temperature,
-        rebalance=rebalance,
-        predict_scale=predict_scale,
-    )
+    # Every option as a parameter of the pipeline; with --recipe, only those
+    # given on the command line override the recipe's.
+    options = {
+        "patch_size": ("extractor__patch_size", patch_size),
+        "som_rows": ("quantizer__n_rows", som_rows),
+        "som_cols": ("quantizer__n_cols", som_cols),
+        "hidden_layers": ("classifier__hidden_layer_sizes", layers),
+        "max_epochs": ("classifier__max_iter", max_epochs),
+        "pixels_per_image": ("pixels_per_image", pixels_per_image),
+        "random_state": ("random_state", random_state),
+        "decoding": ("decoding", decoding),
+        "temperature": ("temperature", temperature),
+        "rebalance": ("rebalance", rebalance),
+        "position_features": ("extractor__position", position_features),
+        "context": ("extractor__context", context),
+        "texture": ("extractor__texture", texture),
+        "predict_scale": ("predict_scale", predict_scale),
+    }
+    if recipe is None:
+        model = ColorizerPipeline()
+    else:
+        model = recipe_of(recipe)
+        options = {
+            name: option
+            for name, option in options.items()
+            if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+        }
+    for name in ("quantizer", "extractor", "classifier"):
+        if getattr(model, name) is None:
+            model.set_params(**{name: _default_component(name)})
+    model.set_params(verbose=int(not quiet), **dict(options.values()))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -369,9 +394,12 @@ def fit(
         + (f" ({len(grey)} grey image(s) skipped)" if grey else "")
         + (f" ({len(failed)} unreadable file(s) skipped)" if failed else "")
         + f", {model.n_training_pixels_} training pixels",
-        f"codebook: {som_rows}x{som_cols} = {len(model.codebook_)} colours; "
-        f"patches {patch_size}x{patch_size}; MLP hidden layers "
-        f"{','.join(map(str, layers))}",
+        f"codebook: {model.quantizer_.n_rows}x{model.quantizer_.n_cols} = "
+        f"{len(model.codebook_)} colours; "
+        f"{len(model.extractor_.get_feature_names_out())} features per pixel "
+        f"({model.extractor_.patch_size}x{model.extractor_.patch_size} patch"
+        f"{_extras(model.extractor_)}); MLP hidden layers "
+        f"{','.join(map(str, model.classifier_.hidden_layer_sizes))}",
         f"training pixel accuracy: {accuracy:.3f} (class of every pixel of "
         f"{min(len(colour), 20)} training image(s))",
         f"wrote {output} in {seconds:.1f} s",
@@ -381,6 +409,19 @@ def fit(
     for line in lines + notes:
         click.echo(line)
     return 1 if failed else 0
+
+
+def _extras(extractor):
+    """The features an extractor adds to its patch, for fit's summary."""
+    extras = []
+    for name in ("context", "texture"):
+        value = getattr(extractor, name)
+        if value is not None:
+            value = (value,) if isinstance(value, int) else value
+            extras.append(f"{name} {','.join(map(str, value))}")
+    if extractor.position:
+        extras.append("position")
+    return "".join(f", {extra}" for extra in extras)
 
 
 def _int_list(text, option, minimum):

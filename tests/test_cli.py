@@ -414,3 +414,36 @@ def test_fit_refuses_bad_scales(tmp_path, capsys, small_rgb_images, option, valu
     status = main(["fit", str(tmp_path / "train"), "-o", str(out), option, value])
     assert status == 1 and not out.exists()
     assert f"{option} must be integers >= 2" in capsys.readouterr().err
+
+
+def test_fit_recipe_is_the_shipped_configuration_with_overrides(
+    tmp_path, capsys, small_rgb_images
+):
+    from somcolor import load
+    from somcolor.pretrained import recipe
+
+    _write_folder(tmp_path / "train", small_rgb_images[:2])
+    common = ["fit", str(tmp_path / "train"), "-q", "--max-epochs", "2"]
+    out = tmp_path / "photos.skops"
+    assert main(common + ["-o", str(out), "--recipe", "photos"]) == 0
+    params = load(out).get_params()
+    expected = recipe("photos").get_params()
+    for name in ("decoding", "temperature", "predict_scale", "random_state"):
+        assert params[name] == expected[name]
+    for name in ("patch_size", "context", "texture", "position"):
+        assert params[f"extractor__{name}"] == getattr(expected["extractor"], name)
+    assert params["classifier__max_iter"] == 2  # given, so it overrides
+    # An option given on the command line overrides the recipe's; the rest stay.
+    tuned = tmp_path / "tuned.skops"
+    options = ["--recipe", "photos", "--temperature", "0.5", "--context", "4,8"]
+    assert main(common + ["-o", str(tuned)] + options) == 0
+    params = load(tuned).get_params()
+    assert params["temperature"] == 0.5 and params["extractor__context"] == (4, 8)
+    assert params["extractor__texture"] == expected["extractor"].texture
+    assert params["decoding"] == "soft"
+    capsys.readouterr()
+    unknown = tmp_path / "unknown.skops"
+    assert main(common + ["-o", str(unknown), "--recipe", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "--recipe must be one of photos, landscapes, opencountry" in err
+    assert not unknown.exists()
