@@ -166,7 +166,7 @@ _LIGHTNESS_TABLE = grey_to_lightness(np.arange(256, dtype=np.float64) / 255.0)
 _SCALED_TABLE = _LIGHTNESS_TABLE / 100.0
 # Empty stand-ins for the outputs and sources a call does not use.
 _NO_CODES = np.zeros((0, 0), dtype=np.uint8)
-_NO_GREY = np.zeros((0, 0))
+_NO_SCALED = np.zeros((0, 0))
 _NO_LABELS = np.zeros((0, 0), dtype=np.intp)
 _NO_UV = np.zeros((0, 0, 2))
 _NO_RGB = np.zeros((0, 0, 3))
@@ -252,9 +252,9 @@ class _Model:
         small = _options.training_scale_shape(self.model, scaled.shape)
         if small is None:
             use_table = codes is not None and not self.decoder[1]
-            source = _source(codes, grey, self.rgb_table() if use_table else None)
+            source = _source(codes, scaled, self.rgb_table() if use_table else None)
             return self.run(scaled, _colorize_kernels.RGB, source, out)
-        source = _source(codes, grey)
+        source = _source(codes, scaled)
         scaled = _options.shrink(scaled, small)
         uv = self.run(scaled, _colorize_kernels.CHROMA)
         with numba.parallel_chunksize(16):
@@ -266,21 +266,22 @@ def _scaled_lightness(codes, grey):
     """L / 100 of one grey input, as the reference computes it."""
     if codes is not None:
         return _SCALED_TABLE[codes]
-    scaled = grey_to_lightness(grey)
-    scaled /= 100.0
+    scaled = np.empty(grey.shape)
+    with numba.parallel_chunksize(16):
+        _colorize_kernels.scaled_lightness(grey, scaled)
     return scaled
 
 
-def _source(codes, grey, rgb_table=None):
+def _source(codes, scaled, rgb_table=None):
     """The kernels' lightness source for one image (see ``colorize_tiles``)."""
     rgb_table = _NO_TABLE if rgb_table is None else rgb_table
     if codes is not None:
-        return (codes, _LIGHTNESS_TABLE, _NO_GREY, True, rgb_table)
-    return (_NO_CODES, _LIGHTNESS_TABLE, np.ascontiguousarray(grey), False, rgb_table)
+        return (codes, _LIGHTNESS_TABLE, _NO_SCALED, True, rgb_table)
+    return (_NO_CODES, _LIGHTNESS_TABLE, scaled, False, rgb_table)
 
 
 _NO_TABLE = np.zeros((0, 0, 3))
-_NO_SOURCE = (_NO_CODES, _LIGHTNESS_TABLE, _NO_GREY, True, _NO_TABLE)
+_NO_SOURCE = (_NO_CODES, _LIGHTNESS_TABLE, _NO_SCALED, True, _NO_TABLE)
 
 
 def predict_labels(model, grey_images, tile_pixels=TILE_PIXELS):
