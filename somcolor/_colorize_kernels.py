@@ -142,11 +142,24 @@ def _decode(z, decoder):
     return best, u / total, v / total
 
 
+#: ``t`` where ``t ** 2.4`` is 0.008856, the knee of ``L(Y)``.
+_KNEE_T = 0.008856 ** (1 / 2.4)
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def grey_lightness(g):
-    """CIE L of the sRGB grey level ``g`` in [0, 1] (as ``grey_to_lightness``)."""
-    y = ((g + 0.055) / 1.055) ** 2.4 if g > 0.04045 else g / 12.92
-    return 116.0 * np.cbrt(y) - 16.0 if y > 0.008856 else 903.3 * y
+    """CIE L of the sRGB grey level ``g`` in [0, 1] (as ``grey_to_lightness``).
+
+    Where ``y = t ** 2.4`` (``t = (g + 0.055) / 1.055``) is above 0.008856,
+    ``116 cbrt(y) - 16`` is computed as ``116 t ** 0.8 - 16``: one power
+    instead of a power and a cube root.
+    """
+    if g > 0.04045:
+        t = (g + 0.055) / 1.055
+        if t > _KNEE_T:
+            return 116.0 * t**0.8 - 16.0
+        return 903.3 * t**2.4
+    return 903.3 * (g / 12.92)  # below the knee: g / 12.92 < 0.0032
 
 
 @numba.njit(cache=True, nogil=True)
@@ -161,11 +174,14 @@ def luv_pixel_to_rgb(L, u, v, conversion, out):
     """
     m, u0, v0, g0 = conversion
     y = ((L + 16.0) / 116.0) ** 3 if L > 7.999625 else L / 903.3
-    # Largest s in [0, 1] keeping linear RGB in [0, 1] (see gamut_scale).
+    # Largest s in [0, 1] keeping linear RGB in [0, 1] (see gamut_scale):
+    # each bound -h / g (for g < 0) lowers s only where h + s g < 0, which
+    # is tested first, so that in-gamut pixels (most) divide nowhere.
     s = 0.0
     if L > 0:
-        alpha = u / (13.0 * L)
-        beta = v / (13.0 * L)
+        inv = 1.0 / (13.0 * L)
+        alpha = u * inv
+        beta = v * inv
         s = 1.0
         for i in range(3):
             g1 = (
@@ -173,11 +189,12 @@ def luv_pixel_to_rgb(L, u, v, conversion, out):
                 + m[i, 1] * 4 * beta
                 + m[i, 2] * (-3 * alpha - 20 * beta)
             )
-            if g1 < 0:
-                s = min(s, -g0[i] / g1)
+            if g1 < 0 and g0[i] + s * g1 < 0:
+                s = -g0[i] / g1
             b = 4 * beta - y * g1
-            if b < 0:
-                s = min(s, -(4 * v0 - y * g0[i]) / b)
+            h = 4 * v0 - y * g0[i]
+            if b < 0 and h + s * b < 0:
+                s = -h / b
         if beta < 0:
             s = min(s, -v0 * (1 - 1e-9) / beta)
         s = max(s, 0.0)
@@ -185,11 +202,13 @@ def luv_pixel_to_rgb(L, u, v, conversion, out):
     v *= s
     # scikit-image's luv2xyz (white Y = 1) ...
     eps = 2.220446049250313e-16
-    a = u0 + u / (13.0 * L + eps)
-    b = v0 + v / (13.0 * L + eps)
+    inv = 1.0 / (13.0 * L + eps)
+    a = u0 + u * inv
+    b = v0 + v * inv
     c = 3 * y * (5 * b - 3)
-    z = ((a - 4) * c - 15 * a * b * y) / (12 * b)
-    x = -(c / b + 3.0 * z)
+    inv_b = 1.0 / b
+    z = ((a - 4) * c - 15 * a * b * y) * (inv_b / 12)
+    x = -(c * inv_b + 3.0 * z)
     # ... and xyz2rgb.
     for i in range(3):
         lin = m[i, 0] * x + m[i, 1] * y + m[i, 2] * z

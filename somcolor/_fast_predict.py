@@ -13,8 +13,8 @@ decoding and colour conversion per tile of pixels, so no full-image
 intermediate is larger than the output:
 
 * the lightness of 8-bit grey images (and of float images whose values are
-  exactly ``k / 255``) comes from a 256-entry table; other float images
-  are converted per pixel;
+  exactly ``k / 255``) comes from a 256-entry table; that of other float
+  images is computed once per pixel, on every core;
 * the feature rows are written by the same compiled function that cuts the
   training rows;
 * the network runs in the dtype the reference uses (float32 for the default
@@ -25,10 +25,11 @@ intermediate is larger than the output:
   by :func:`~somcolor._colorize_kernels.enlarge_to_rgb`.
 
 Classes agree with the reference except where two output scores are so close
-that summation order decides (BLAS on the whole matrix and on a tile sum the
-same products in different orders); the tests check equality wherever the
-top-two score margin exceeds a stated epsilon, and RGB within 1/255
-elsewhere.
+that summation order decides: the reference multiplies with NumPy's BLAS on
+the whole matrix, the kernel with SciPy's BLAS (which numba calls) on a
+tile, and the two builds may pick kernels that sum the same products in
+different orders. The tests check equality wherever the top-two score
+margin exceeds a stated epsilon, and RGB within 1/255 elsewhere.
 """
 
 import contextlib

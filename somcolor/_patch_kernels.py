@@ -55,9 +55,13 @@ def _box_sum(sums, k, r0, r1, c0, c1):
     return sums[k, r1, c1] - sums[k, r0, c1] - sums[k, r1, c0] + sums[k, r0, c0]
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def write_row(image, spec, r, c, row):
     """Write the feature row of pixel ``(r, c)`` into ``row``.
+
+    Inlined into its callers (the patch copy is most of the work for the
+    paper's features, and a call per pixel cost as much again); the box and
+    position features are one call further.
 
     Parameters
     ----------
@@ -70,7 +74,7 @@ def write_row(image, spec, r, c, row):
     row : ndarray, 1-D
         Receives the features (its length is the number of features).
     """
-    padded, offset, sums, height, width = image
+    padded, offset = image[0], image[1]
     p, context, texture, position = spec
     k = 0
     for i in range(p):
@@ -78,6 +82,17 @@ def write_row(image, spec, r, c, row):
         for j in range(p):
             row[k] = src[c + offset + j]
             k += 1
+    if context.shape[0] or texture.shape[0] or position:
+        _write_wide(image, spec, r, c, row)
+
+
+@numba.njit(cache=True, nogil=True)
+def _write_wide(image, spec, r, c, row):
+    """The context, texture and position features of pixel ``(r, c)``, after
+    its patch in ``row``."""
+    padded, offset, sums, height, width = image
+    p, context, texture, position = spec
+    k = p * p
     for s in context:
         for i in range(-1, 2):
             centre_r = min(max(r + i * s, 0), height - 1)

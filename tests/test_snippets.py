@@ -23,14 +23,10 @@ with the reason, when its test runs):
   ``python -m somcolor.pretrained.build``), which take minutes to hours: their options
   are checked against their ``--help``; tests/test_examples.py and
   tests/test_benchmarks.py run them in reduced form.
-- Lines that need the eight-scene data (``scene8/``) when
-  ``SOMCOLOR_SCENE8`` is not set.
+- Lines and blocks that need the eight-scene data (``scene8/``,
+  ``load_scene8(``) when ``SOMCOLOR_SCENE8`` is not set.
 - The ```python blocks of docs/scaling_out.md, which
   tests/test_scaling_docs.py runs.
-- Blocks that use the pipeline options ``position_features`` and
-  ``context`` (the README's and docs/paper.md's best configuration): they
-  move to the feature-extraction estimator of issue 13, whose change will
-  rewrite those blocks.
 """
 
 import os
@@ -53,7 +49,6 @@ PAGES = ["README.md"] + sorted(
 )
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 TIMEOUT = 600
-PENDING_OPTIONS = re.compile(r"\b(position_features|context)=")
 
 
 def _blocks(page):
@@ -199,8 +194,8 @@ def _why_not_block(page, lang, code):
         return "run by tests/test_scaling_docs.py"
     if lang == "python" and re.search(r"^serve\(|\bserve\(load_models", code, re.M):
         return "starts a web server, which runs until stopped (test_web.py runs it)"
-    if lang == "python" and PENDING_OPTIONS.search(code):
-        return "uses position_features/context, which move to the feature stage"
+    if lang == "python" and "load_scene8(" in code and scene8_home() is None:
+        return f"needs the eight-scene data ({SCENE8_ENV})"
     return None
 
 
