@@ -190,6 +190,16 @@ the shipped files score them on BSDS500 test):
 
 Choosing the configurations, on BSDS500 val only:
 [general photographs](general_photos.md).
+
+To fit a shipped model's configuration (its recipe: features, codebook,
+network, decoding) on your own colour photographs instead:
+
+```bash
+somcolor fit photos/ -o my-photos.skops --recipe photos
+```
+
+or `somcolor.pretrained.recipe("photos").fit(images)` in Python; a card's
+fit time is that fit's on its data.
 """
 
 
