@@ -234,8 +234,8 @@ def load_models(
     >>> model = model.fit([data.astronaut()[::8, ::8]])
     >>> path = os.path.join(tempfile.mkdtemp(), "portraits.skops")
     >>> _ = somcolor.save(model, path)
-    >>> list(load_models([path]))
-    ['portraits.skops']
+    >>> list(load_models([path]))  # the file first, then the shipped models
+    ['portraits.skops', 'photos', 'landscapes', 'opencountry']
     >>> load_models([], shipped={})
     Traceback (most recent call last):
     ...

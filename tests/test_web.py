@@ -226,7 +226,8 @@ def test_page_and_its_files_come_from_the_package(served):
         text = requests.get(served + asset, timeout=60).text
         assert "http://" not in text and "https://" not in text and "//cdn" not in text
     config = requests.get(served + "/api/config", timeout=60).json()
-    assert [m["name"] for m in config["models"]] == ["small.skops"]
+    shipped = list(web.shipped_models())
+    assert [m["name"] for m in config["models"]] == ["small.skops", *shipped]
     assert config["models"][0]["options"] == {"decoding": "argmax", "temperature": 0.38}
     assert config["limits"] == {
         "max_upload_bytes": 50 * 2**20,
@@ -474,8 +475,10 @@ def test_load_models_names_and_order(small_model_file, small_model, tmp_path):
     other = tmp_path / "sub" / "small.skops"
     other.parent.mkdir()
     somcolor.save(small_model, other)
-    models = web.load_models([small_model_file, other])
+    models = web.load_models([small_model_file, other], shipped={})
     assert list(models) == ["small.skops", "small.skops (2)"]
+    with_shipped = web.load_models([small_model_file, other])
+    assert list(with_shipped) == list(models) + list(web.shipped_models())
     assert all(m.verbose == 0 for m in models.values())
     shipped = {"photos": lambda: small_model, "landscapes": lambda: small_model}
     models = web.load_models([small_model_file, "landscapes"], shipped=shipped)
@@ -500,7 +503,7 @@ def test_a_file_named_like_a_shipped_model_is_read_as_a_file(
 
 def test_load_models_refusals(tmp_path, small_model):
     with pytest.raises(ValueError, match="no model to serve.*--model"):
-        web.load_models([])
+        web.load_models([], shipped={})
     with pytest.raises(ValueError, match="'nothing': no such model file"):
         web.load_models(["nothing"], shipped={"photos": lambda: small_model})
     with pytest.raises(ValueError, match="shipped models: photos"):
@@ -651,7 +654,11 @@ def test_serve_runs_until_interrupted_and_leaves_no_file(
     env = {**os.environ, "TMPDIR": str(temporary)}
     process, first = _start_serving(["--model", small_model_file, "--port", "0"], env)
     try:
-        assert first.startswith("somcolor: serving 1 model(s) (small.skops) at "), first
+        names = ", ".join(["small.skops", *web.shipped_models()])
+        count = 1 + len(web.shipped_models())
+        assert first.startswith(f"somcolor: serving {count} model(s) ({names}) at "), (
+            first
+        )
         url = first.split(" at ")[1].strip().rstrip("/")
         assert url.startswith("http://127.0.0.1:")
         assert "Ctrl+C" in process.stdout.readline()
