@@ -684,18 +684,47 @@ def bench_matmul_bound(quick, model):
         t, _ = median_time(products, 1 if quick else 3)
     macs = sum(w.size for w in weights)
     rate = n / t / 1e6
+    # The compiled path's own products: BLAS on cache-sized tiles, one BLAS
+    # thread per numba thread, as colorize_tiles runs them.
+    from benchmarks import _tiles
+    from somcolor._fast_predict import TILE_PIXELS
+
+    _tiles.run(model, x[: 4 * TILE_PIXELS], TILE_PIXELS)
+    t_tiles, _ = median_time(
+        lambda: _tiles.run(model, x, TILE_PIXELS), 1 if quick else 3
+    )
+    tile_rate = n / t_tiles / 1e6
+    side = 512 if quick else 2048
+    grey = grey_photo((side, side))
+    model.predict([grey])
+    t_predict, _ = median_time(lambda: model.predict([grey]), 1 if quick else 5)
+    predict_rate = grey.size / t_predict / 1e6
     layers = " x ".join(str(w.shape[0]) for w in weights) + f" x {weights[-1].shape[1]}"
     rows = [
         ["multiply-adds per pixel", macs],
-        ["M pixels/s, products + bias + ReLU only, all cores", fmt(rate)],
+        [
+            f"M pixels/s, NumPy products + bias + ReLU, chunks of {chunk:,}",
+            fmt(rate),
+        ],
         ["GFLOP/s in those products", fmt(2 * macs * n / t / 1e9)],
+        [
+            f"M pixels/s, the compiled path's network alone, tiles of {TILE_PIXELS}",
+            fmt(tile_rate),
+        ],
+        ["GFLOP/s in those products", fmt(2 * macs * n / t_tiles / 1e9)],
+        [f"M pixels/s, `predict` of a {side}x{side} uint8 image", fmt(predict_rate)],
+        ["`predict` / the network alone on tiles", f"{predict_rate / tile_rate:.0%}"],
     ]
     text = (
-        f"The default network's layers ({layers}) "
-        f"as NumPy float32 matrix products (BLAS, every core) on {n:,} random "
-        f"rows in chunks of {chunk:,}: no features, no decoding, no colour "
-        "conversion, so no colorizer of this network can be faster than this "
-        "(in the same run as the table above).\n\n"
+        f"The default network's layers ({layers}) in float32 on {n:,} random "
+        "rows, every core, with no features, no decoding and no colour "
+        f"conversion: as NumPy matrix products in chunks of {chunk:,} (BLAS "
+        "threads), and as the compiled path runs them "
+        "(`somcolor._colorize_kernels._scores` on tiles that stay in cache, "
+        "one BLAS thread per numba thread; `benchmarks/_tiles.py`). No "
+        "colorizer built on these products can be faster than the network "
+        "alone; the last rows put the whole `predict` (features, network, "
+        "decoding, RGB) next to it, in the same run.\n\n"
     )
     return text + table(["", "value"], rows), rate
 
