@@ -7,7 +7,7 @@ function.
 
 :func:`colorize_tiles` runs the whole model over an image, a short run of
 pixels of one row at a time (the tile): the feature rows of the tile are
-written by :func:`somcolor._patch_kernels.write_row` (the code that cuts the
+written by :func:`somcolor._patch_kernels.write_rows` (the code that cuts the
 training rows), the MLP runs on them with BLAS (``np.dot``) in the
 classifier's dtype, the output scores are decoded (argmax class, or the
 annealed mean of the codebook colours), and the pixel is written as a class,
@@ -29,7 +29,7 @@ import math
 import numba
 import numpy as np
 
-from ._patch_kernels import write_row
+from ._patch_kernels import write_rows
 
 #: Hidden activations, numbered as the kernels expect them.
 ACTIVATION_CODES = {"identity": 0, "relu": 1, "tanh": 2, "logistic": 3}
@@ -279,7 +279,7 @@ def colorize_tiles(
     ----------
     image, spec : tuple
         The prepared image and the feature options, as
-        :func:`somcolor._patch_kernels.write_row` takes them.
+        :func:`somcolor._patch_kernels.write_rows` takes them.
     network : tuple
         The MLP, see :func:`_scores`.
     decoder : tuple
@@ -317,8 +317,7 @@ def colorize_tiles(
             r = index // per_row
             c0 = (index % per_row) * tile
             n = min(tile, width - c0)
-            for t in range(n):
-                write_row(image, spec, r, c0 + t, rows[t])
+            write_rows(image, spec, r, c0, rows[:n])
             z = _scores(rows[:n], network)
             for t in range(n):
                 c = c0 + t

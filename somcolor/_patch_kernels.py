@@ -1,6 +1,6 @@
 """Compiled kernels that write the feature row of a pixel.
 
-:func:`write_row` is the one definition of what the classifier sees about a
+:func:`write_rows` is the one definition of what the classifier sees about a
 pixel; every other kernel calls it: :func:`dense_rows` (every pixel, for
 :meth:`PatchExtractor.transform <somcolor.PatchExtractor.transform>`),
 :func:`sampled_rows` (the training pixels) and the colorizing tiles of
@@ -55,13 +55,14 @@ def _box_sum(sums, k, r0, r1, c0, c1):
     return sums[k, r1, c1] - sums[k, r0, c1] - sums[k, r1, c0] + sums[k, r0, c0]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def write_row(image, spec, r, c, row):
-    """Write the feature row of pixel ``(r, c)`` into ``row``.
+@numba.njit(cache=True, nogil=True)
+def write_rows(image, spec, r, c0, rows):
+    """Write the feature rows of pixels ``(r, c0)``, ``(r, c0 + 1)``, ... into
+    ``rows``, one per row of ``rows``.
 
-    Inlined into its callers (the patch copy is most of the work for the
-    paper's features, and a call per pixel cost as much again); the box and
-    position features are one call further.
+    The patches of the whole run of pixels are copied in one tight loop
+    (most of the work for the paper's features), then the context, texture
+    and position features, if any, are added pixel by pixel.
 
     Parameters
     ----------
@@ -69,21 +70,25 @@ def write_row(image, spec, r, c, row):
         ``(padded, offset, sums, height, width)``, see the module docstring.
     spec : tuple
         ``(p, context, texture, position)``, see the module docstring.
-    r, c : int
-        The pixel, in the coordinates of the unpadded image.
-    row : ndarray, 1-D
-        Receives the features (its length is the number of features).
+    r, c0 : int
+        The row and first column of the run of pixels, in the coordinates
+        of the unpadded image.
+    rows : ndarray, 2-D
+        Receives the features, one pixel per row (its width is the number
+        of features).
     """
     padded, offset = image[0], image[1]
     p, context, texture, position = spec
-    k = 0
-    for i in range(p):
-        src = padded[r + offset + i]
-        for j in range(p):
-            row[k] = src[c + offset + j]
-            k += 1
+    for t in range(rows.shape[0]):
+        c = c0 + t
+        k = 0
+        for i in range(p):
+            for j in range(p):
+                rows[t, k] = padded[r + offset + i, c + offset + j]
+                k += 1
     if context.shape[0] or texture.shape[0] or position:
-        _write_wide(image, spec, r, c, row)
+        for t in range(rows.shape[0]):
+            _write_wide(image, spec, r, c0 + t, rows[t])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -120,8 +125,7 @@ def _write_wide(image, spec, r, c, row):
 def _dense_row(image, spec, r, r0, c0, c1, out):
     """Rows of the pixels ``(r, c0..c1)`` into their places in ``out``."""
     base = (r - r0) * (c1 - c0)
-    for c in range(c0, c1):
-        write_row(image, spec, r, c, out[base + c - c0])
+    write_rows(image, spec, r, c0, out[base : base + c1 - c0])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -142,7 +146,7 @@ def dense_rows(image, spec, r0, r1, c0, c1, out):
     Parameters
     ----------
     image, spec : tuple
-        See :func:`write_row`.
+        See :func:`write_rows`.
     r0, r1, c0, c1 : int
         The block of pixels (the whole image, or its valid part).
     out : ndarray of shape ((r1 - r0) * (c1 - c0), n_features)
@@ -162,4 +166,4 @@ def sampled_rows(image, spec, rows, cols, out):
     instead (``n_jobs``).
     """
     for k in range(rows.shape[0]):
-        write_row(image, spec, rows[k], cols[k], out[k])
+        write_rows(image, spec, rows[k], cols[k], out[k : k + 1])
