@@ -30,6 +30,11 @@ from somcolor.pretrained import (
     to_portable,
 )
 
+# The fixture and the round-trip test fit small models on purpose (to be
+# quick): somcolor's warning that such a model is poor is expected here
+# (tests/test_warnings.py checks it).
+pytestmark = pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning")
+
 
 @pytest.fixture(scope="module")
 def fitted(small_rgb_images):
