@@ -105,6 +105,13 @@ def _category_files(home, name):
     return sorted(home.glob(f"{name}_*.jpg"))
 
 
+def _given_folder(data_home, env):
+    """``data_home``, else the folder the environment variable ``env`` names,
+    as a path; None when neither is set."""
+    home = data_home if data_home is not None else os.environ.get(env)
+    return Path(home) if home else None
+
+
 def _holds_scene8(folder):
     return (folder / "opencountry").is_dir() or any(folder.glob("opencountry_*.jpg"))
 
@@ -134,11 +141,8 @@ def scene8_home(data_home=None):
     >>> scene8_home("/nonexistent") is None
     True
     """
-    home = data_home if data_home is not None else os.environ.get(SCENE8_ENV)
-    if not home:
-        return None
-    home = Path(home)
-    if not home.is_dir():
+    home = _given_folder(data_home, SCENE8_ENV)
+    if home is None or not home.is_dir():
         return None
     if _holds_scene8(home):
         return home
@@ -326,11 +330,8 @@ def bsds500_home(data_home=None):
     >>> bsds500_home("/nonexistent") is None
     True
     """
-    home = data_home if data_home is not None else os.environ.get(BSDS500_ENV)
-    if not home:
-        return None
-    home = Path(home)
-    if all((home / split).is_dir() for split in BSDS500_SPLITS):
+    home = _given_folder(data_home, BSDS500_ENV)
+    if home is not None and all((home / split).is_dir() for split in BSDS500_SPLITS):
         return home
     return None
 
