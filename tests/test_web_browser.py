@@ -16,6 +16,7 @@ import io
 import os
 import shutil
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -70,7 +71,9 @@ def photo_model_file(tmp_path_factory):
     """A model fitted on the left view of the bundled motorcycle pair."""
     left, _, _ = skdata.stereo_motorcycle()
     model = somcolor.ColorizerPipeline(pixels_per_image=5000, random_state=0)
-    model.fit([left[::2, ::2]])
+    with warnings.catch_warnings():  # one photograph on purpose: said to be little
+        warnings.simplefilter("ignore", somcolor.TrainingDataWarning)
+        model.fit([left[::2, ::2]])
     path = tmp_path_factory.mktemp("models") / "motorcycle.skops"
     somcolor.save(model, path)
     return path
