@@ -2,8 +2,8 @@
 
 The classifier gives each pixel a probability per codebook colour. somcolor
 decodes them with the argmax or the annealed mean (``decoding='soft'``);
-this script measures, in NumPy on ``predict_proba``, two alternatives that
-might keep more colour at the same error:
+this script measures both, and two alternatives that might keep more
+colour at the same error, in NumPy on ``predict_proba``:
 
 * the ``L_q`` centre: the chroma minimising ``sum_k p_k |c - c_k| ** q``
   (q = 2 is the mean, q = 1 the geometric median, which minimises the
@@ -70,9 +70,10 @@ def main():
     ).fit(load_bsds500("train").images)
     colours = model.codebook_[model.classifier_.classes_]
     items = []
-    for photo, grey in zip(*(lambda v: (v, to_grey(v)))(load_bsds500("val").images)):
+    photos = load_bsds500("val").images
+    for photo, grey in zip(photos, to_grey(photos)):
         lightness = grey_to_lightness(grey)
-        features = model._dense_features(lightness)
+        features = model.extractor_.transform([lightness / 100.0])
         features = features.reshape(lightness.shape + (-1,))[::step, ::step]
         proba = model.classifier_.predict_proba(
             features.reshape(-1, features.shape[-1])
@@ -107,6 +108,7 @@ def main():
     print("| decoding | mean CIEDE2000 | colourfulness | better than grey |")
     print("|---|---|---|---|")
     print(f"| grey | {grey_error.mean():.2f} | 0.00 | |")
+    row("argmax (the paper)", lambda p: colours[p.argmax(axis=1)])
     for t in (1.0, 0.5, 0.38, 0.3, 0.2):
         row(f"annealed mean, T = {t:g}", lambda p, t=t: anneal(p, t) @ colours)
     for q in (1.0, 1.5):

@@ -306,11 +306,10 @@ def colorize_tiles(
     per_row = (width + tile - 1) // tile
     n_tiles = height * per_row
     n_chunks = min(n_tiles, 64)
-    p, context, texture, position = spec
     soft = decoder[1]
-    row_size = p * p + 9 * context.shape[0] + texture.shape[0] + 2 * position
+    n_features = network[2][0]  # the network's input width
     for chunk in numba.prange(n_chunks):
-        rows = np.empty((tile, row_size), dtype=network[0].dtype)
+        rows = np.empty((tile, n_features), dtype=network[0].dtype)
         first = n_tiles * chunk // n_chunks
         last = n_tiles * (chunk + 1) // n_chunks
         for index in range(first, last):

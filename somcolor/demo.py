@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 from skimage import data as skdata
-from skimage.color import deltaE_ciede2000, gray2rgb, rgb2lab
+from skimage.color import gray2rgb
 
 from ._files import write_image
 from ._warnings import NotConvergedWarning, TrainingDataWarning
 from .color import to_grey
-from .metrics import mean_chroma_reference
+from .metrics import mean_chroma_reference, per_image_ciede2000
 
 __all__ = ["run_demo", "side_by_side", "titled_side_by_side", "free_path"]
 
@@ -150,15 +150,9 @@ def _part(model, truth):
     grey = to_grey([truth])[0]
     colour = model.predict([grey])[0]
     mean = mean_chroma_reference([grey], model.training_mean_chroma_)[0]
-    lab = rgb2lab(truth)
-    scores = {
-        name: float(deltaE_ciede2000(lab, rgb2lab(guess)).mean())
-        for name, guess in (
-            ("colorized", colour),
-            ("grey", gray2rgb(grey)),
-            ("mean colour", mean),
-        )
-    }
+    names = ("colorized", "grey", "mean colour")
+    errors = per_image_ciede2000([truth] * 3, [colour, gray2rgb(grey), mean])
+    scores = dict(zip(names, map(float, errors)))
     titles = [
         f"grey: CIEDE2000 {scores['grey']:.2f}",
         f"colorized: CIEDE2000 {scores['colorized']:.2f}",

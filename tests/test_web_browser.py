@@ -149,6 +149,19 @@ def _picture_shown(card, kind):
     return bool(images) and images[0].get_property("naturalWidth") > 0
 
 
+def _colorized(browser, path):
+    """Upload ``path``; its result card once its three pictures are shown."""
+    _upload(browser, path)
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(
+        browser,
+        lambda d: all(
+            _picture_shown(card, kind) for kind in ("grey", "colorized", "original")
+        ),
+    )
+    return card
+
+
 def _downloaded(folder, name):
     """The downloaded file, once the browser has finished writing it."""
     target = folder / name
@@ -176,14 +189,7 @@ def test_upload_see_and_download_identical_pixels(
     browser, open_page, files, downloads, photo_model_file
 ):
     open_page()
-    _upload(browser, files / "motorcycle.png")
-    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
-    _wait_for(
-        browser,
-        lambda d: all(
-            _picture_shown(card, kind) for kind in ("grey", "colorized", "original")
-        ),
-    )
+    card = _colorized(browser, files / "motorcycle.png")
     colorized = card.find_element(By.CSS_SELECTOR, "figure.colorized img")
     assert colorized.get_property("naturalWidth") == 371
     assert colorized.get_property("naturalHeight") == 250
@@ -285,14 +291,7 @@ def test_a_file_over_the_size_limit_is_not_sent(browser, open_page, files):
 
 def test_screenshot_of_the_page(browser, open_page, files, tmp_path):
     open_page()
-    _upload(browser, files / "motorcycle.png")
-    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
-    _wait_for(
-        browser,
-        lambda d: all(
-            _picture_shown(card, kind) for kind in ("grey", "colorized", "original")
-        ),
-    )
+    _colorized(browser, files / "motorcycle.png")
     time.sleep(0.5)  # let the page settle before the picture (no timing check)
     shot = tmp_path / "serve_page.png"
     assert browser.save_screenshot(str(shot))

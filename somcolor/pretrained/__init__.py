@@ -52,34 +52,29 @@ MODELS = {
     ),
 }
 
+# The configuration chosen on BSDS500 val (docs/general_photos.md).
+_CHOSEN_ON_VAL = {
+    "extractor": (
+        "PatchExtractor",
+        {"patch_size": 3, "context": [4, 8, 16, 32], "texture": [3, 9]},
+    ),
+    "decoding": "soft",
+    "temperature": 0.3,
+    "predict_scale": "training",
+}
+
 #: How each shipped model is configured (``params`` of ColorizerPipeline,
 #: with components as ``(class name, parameters)``), and in words.
 RECIPES = {
     "photos": {
-        "params": {
-            "extractor": (
-                "PatchExtractor",
-                {"patch_size": 3, "context": [4, 8, 16, 32], "texture": [3, 9]},
-            ),
-            "decoding": "soft",
-            "temperature": 0.3,
-            "predict_scale": "training",
-        },
+        "params": _CHOSEN_ON_VAL,
         "summary": "3x3 patch, context pyramid at 4, 8, 16 and 32 px, local "
         "standard deviation over 3x3 and 9x9; 9 colours (3x3 SOM); MLP 50+50; "
         "soft decoding at T = 0.3; larger photographs colorized at the "
         "training scale (chosen on BSDS500 val, docs/general_photos.md)",
     },
     "landscapes": {
-        "params": {
-            "extractor": (
-                "PatchExtractor",
-                {"patch_size": 3, "context": [4, 8, 16, 32], "texture": [3, 9]},
-            ),
-            "decoding": "soft",
-            "temperature": 0.3,
-            "predict_scale": "training",
-        },
+        "params": _CHOSEN_ON_VAL,
         "summary": "the photos recipe (chosen on BSDS500 val, not tuned on the "
         "eight-scene data)",
     },

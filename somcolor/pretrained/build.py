@@ -16,6 +16,7 @@ on two cores.
 """
 
 import argparse
+import os
 import platform
 import time
 from pathlib import Path
@@ -100,7 +101,7 @@ def build(name, sets, output):
         "configuration": RECIPES[name]["summary"],
         "command": COMMAND,
         "fit_seconds": round(seconds, 1),
-        "fit_machine": f"{platform.machine()}, {_cores()} cores",
+        "fit_machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "scores": {test: scores(model, images) for test, images in sets.items()},
     }
     output.mkdir(parents=True, exist_ok=True)
@@ -114,12 +115,6 @@ def build(name, sets, output):
         output / f"{name}.skops",
     )
     return model, card
-
-
-def _cores():
-    import os
-
-    return os.cpu_count()
 
 
 def figure(model, name, images):
