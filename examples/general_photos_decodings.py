@@ -2,15 +2,18 @@
 
 The classifier gives each pixel a probability per codebook colour. somcolor
 decodes them with the argmax or the annealed mean (``decoding='soft'``);
-this script measures both, and two alternatives that might keep more
-colour at the same error, in NumPy on ``predict_proba``:
+this script measures both, two alternatives that might keep more colour at
+the same error, and a smoothing that might lower the error at the same
+colour, in NumPy on ``predict_proba``:
 
 * the ``L_q`` centre: the chroma minimising ``sum_k p_k |c - c_k| ** q``
   (q = 2 is the mean, q = 1 the geometric median, which minimises the
   expected distance rather than its square), by iteratively reweighted
   means;
 * the mean's hue with more chroma: the annealed mean rescaled towards the
-  expected chroma magnitude ``sum_k p_k |c_k|`` (fully, or halfway).
+  expected chroma magnitude ``sum_k p_k |c_k|`` (fully, or halfway);
+* the annealed mean with its chroma blurred by a Gaussian of a few pixels
+  (computed on the whole photograph, then judged on the same pixels).
 
 It fits the ``photos`` recipe's features (pyramid + texture) on the 200
 train photographs and judges every third pixel of every third row of the
@@ -23,6 +26,7 @@ train photographs and judges every third pixel of every third row of the
 import argparse
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
 from skimage.color import deltaE_ciede2000, rgb2lab
 
 from somcolor import ColorizerPipeline, PatchExtractor, to_grey
@@ -30,10 +34,18 @@ from somcolor.color import grey_to_lightness, luv_to_rgb
 from somcolor.datasets import load_bsds500
 from somcolor.metrics import colourfulness
 
+# (temperature, Gaussian sigma in pixels) of the smoothed annealed means.
+SMOOTHED = [(t, sigma) for t in (0.3, 0.2) for sigma in (2, 4, 8)]
+
 
 def anneal(proba, temperature):
     q = proba ** (1 / temperature)
-    return q / q.sum(axis=1, keepdims=True)
+    return q / q.sum(axis=-1, keepdims=True)
+
+
+def smooth(chroma, sigma):
+    """Each chroma channel of an (H, W, 2) image blurred with a Gaussian."""
+    return np.stack([gaussian_filter(chroma[..., k], sigma) for k in range(2)], axis=-1)
 
 
 def lq_centre(proba, colours, q, iterations=20):
@@ -70,14 +82,17 @@ def main():
     ).fit(load_bsds500("train").images)
     colours = model.codebook_[model.classifier_.classes_]
     items = []
+    smoothed = {key: [] for key in SMOOTHED}
     photos = load_bsds500("val").images
     for photo, grey in zip(photos, to_grey(photos)):
         lightness = grey_to_lightness(grey)
         features = model.extractor_.transform([lightness / 100.0])
-        features = features.reshape(lightness.shape + (-1,))[::step, ::step]
-        proba = model.classifier_.predict_proba(
-            features.reshape(-1, features.shape[-1])
-        )
+        proba = model.classifier_.predict_proba(features)
+        proba = proba.reshape(lightness.shape + (-1,))
+        for temperature, sigma in SMOOTHED:
+            chroma = smooth(anneal(proba, temperature) @ colours, sigma)
+            smoothed[temperature, sigma].append(chroma[::step, ::step].reshape(-1, 2))
+        proba = proba[::step, ::step].reshape(-1, proba.shape[-1])
         truth = photo[::step, ::step]
         items.append((lightness[::step, ::step], proba, rgb2lab(truth), truth))
     truth_colour = colourfulness([item[3] for item in items]).mean()
@@ -91,7 +106,13 @@ def main():
     )
 
     def row(name, rule):
-        rgbs = [luv_to_rgb(L, rule(p).reshape(L.shape + (2,))) for L, p, _, _ in items]
+        row_of(name, [rule(p) for _, p, _, _ in items])
+
+    def row_of(name, chromas):
+        rgbs = [
+            luv_to_rgb(L, chroma.reshape(L.shape + (2,)))
+            for (L, _, _, _), chroma in zip(items, chromas)
+        ]
         errors = np.array(
             [
                 deltaE_ciede2000(lab, rgb2lab(rgb)).mean()
@@ -123,6 +144,11 @@ def main():
                 f"mean's hue, chroma {share:g} of the way to the expected, T = {t:g}",
                 lambda p, s=share, t=t: more_chroma(anneal(p, t), colours, s),
             )
+    for (t, sigma), chromas in smoothed.items():
+        row_of(
+            f"annealed mean, T = {t:g}, chroma blurred (Gaussian sigma {sigma} px)",
+            chromas,
+        )
 
 
 if __name__ == "__main__":
