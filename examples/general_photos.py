@@ -25,14 +25,12 @@ import os
 import pickle
 import time
 
-import numpy as np
-from joblib import Parallel, delayed
-from skimage.color import deltaE_ciede2000, rgb2lab
+from _judge import Judge
 from sklearn.base import clone
 
-from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer, to_grey
+from somcolor import ColorizerPipeline, PatchExtractor, SOMQuantizer
 from somcolor.datasets import load_bsds500
-from somcolor.metrics import colourfulness, mean_chroma_reference
+from somcolor.metrics import mean_chroma_reference
 
 
 def _mlp(hidden, **params):
@@ -106,34 +104,6 @@ def decodings(text):
         else:
             raise argparse.ArgumentTypeError(f"unknown decoding {item!r}")
     return out
-
-
-def _delta_e(lab_true, rgb):
-    return float(deltaE_ciede2000(lab_true, rgb2lab(rgb)).mean())
-
-
-class Judge:
-    """Quality of colorizations of fixed colour photographs (truth cached)."""
-
-    def __init__(self, images, n_jobs):
-        self.images = images
-        self.grey = to_grey(images)
-        self.n_jobs = n_jobs
-        self.lab = Parallel(n_jobs)(delayed(rgb2lab)(im) for im in images)
-        self.colourfulness = colourfulness(images)
-        self.grey_delta = self.delta_e([np.dstack([g] * 3) for g in self.grey])
-
-    def delta_e(self, colours):
-        return np.array(
-            Parallel(self.n_jobs)(
-                delayed(_delta_e)(lab, rgb) for lab, rgb in zip(self.lab, colours)
-            )
-        )
-
-    def row(self, colours):
-        delta = self.delta_e(colours)
-        ratio = colourfulness(colours).mean() / self.colourfulness.mean()
-        return delta.mean(), ratio, np.mean(delta < self.grey_delta)
 
 
 def _fit(name, params, train, args):

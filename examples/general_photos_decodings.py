@@ -26,13 +26,12 @@ train photographs and judges every third pixel of every third row of the
 import argparse
 
 import numpy as np
+from _judge import Judge
 from scipy.ndimage import gaussian_filter
-from skimage.color import deltaE_ciede2000, rgb2lab
 
 from somcolor import ColorizerPipeline, PatchExtractor, to_grey
 from somcolor.color import grey_to_lightness, luv_to_rgb
 from somcolor.datasets import load_bsds500
-from somcolor.metrics import colourfulness
 
 # (temperature, Gaussian sigma in pixels) of the smoothed annealed means.
 SMOOTHED = [(t, sigma) for t in (0.3, 0.2) for sigma in (2, 4, 8)]
@@ -81,7 +80,7 @@ def main():
         random_state=0,
     ).fit(load_bsds500("train").images)
     colours = model.codebook_[model.classifier_.classes_]
-    items = []
+    lightnesses, probas, truths = [], [], []
     smoothed = {key: [] for key in SMOOTHED}
     photos = load_bsds500("val").images
     for photo, grey in zip(photos, to_grey(photos)):
@@ -92,43 +91,28 @@ def main():
         for temperature, sigma in SMOOTHED:
             chroma = smooth(anneal(proba, temperature) @ colours, sigma)
             smoothed[temperature, sigma].append(chroma[::step, ::step].reshape(-1, 2))
-        proba = proba[::step, ::step].reshape(-1, proba.shape[-1])
-        truth = photo[::step, ::step]
-        items.append((lightness[::step, ::step], proba, rgb2lab(truth), truth))
-    truth_colour = colourfulness([item[3] for item in items]).mean()
-    grey_error = np.array(
-        [
-            deltaE_ciede2000(
-                lab, rgb2lab(luv_to_rgb(L, np.zeros(L.shape + (2,))))
-            ).mean()
-            for L, _, lab, _ in items
-        ]
+        probas.append(proba[::step, ::step].reshape(-1, proba.shape[-1]))
+        lightnesses.append(lightness[::step, ::step])
+        truths.append(photo[::step, ::step])
+    judge = Judge(
+        truths,
+        grey_colours=[luv_to_rgb(L, np.zeros(L.shape + (2,))) for L in lightnesses],
     )
 
     def row(name, rule):
-        row_of(name, [rule(p) for _, p, _, _ in items])
+        row_of(name, [rule(p) for p in probas])
 
     def row_of(name, chromas):
         rgbs = [
             luv_to_rgb(L, chroma.reshape(L.shape + (2,)))
-            for (L, _, _, _), chroma in zip(items, chromas)
+            for L, chroma in zip(lightnesses, chromas)
         ]
-        errors = np.array(
-            [
-                deltaE_ciede2000(lab, rgb2lab(rgb)).mean()
-                for (_, _, lab, _), rgb in zip(items, rgbs)
-            ]
-        )
-        ratio = colourfulness(rgbs).mean() / truth_colour
-        print(
-            f"| {name} | {errors.mean():.2f} | {ratio:.2f} | "
-            f"{np.mean(errors < grey_error):.0%} |",
-            flush=True,
-        )
+        delta, ratio, better = judge.row(rgbs)
+        print(f"| {name} | {delta:.2f} | {ratio:.2f} | {better:.0%} |", flush=True)
 
     print("| decoding | mean CIEDE2000 | colourfulness | better than grey |")
     print("|---|---|---|---|")
-    print(f"| grey | {grey_error.mean():.2f} | 0.00 | |")
+    print(f"| grey | {judge.grey_delta.mean():.2f} | 0.00 | |")
     row("argmax (the paper)", lambda p: colours[p.argmax(axis=1)])
     for t in (1.0, 0.5, 0.38, 0.3, 0.2):
         row(f"annealed mean, T = {t:g}", lambda p, t=t: anneal(p, t) @ colours)

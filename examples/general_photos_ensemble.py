@@ -16,13 +16,12 @@ colourfulness ratio of 0.75, where the configurations of
 import argparse
 
 import numpy as np
-from skimage.color import deltaE_ciede2000, rgb2lab
+from _judge import Judge
 from sklearn.base import clone
 
 from somcolor import ColorizerPipeline, PatchExtractor, to_grey
 from somcolor.color import grey_to_lightness, luv_to_rgb
 from somcolor.datasets import load_bsds500
-from somcolor.metrics import colourfulness
 
 TEMPERATURES = (0.2, 0.3, 0.38, 0.5)
 STEP = 3
@@ -49,7 +48,7 @@ def main():
         for seed in range(1, seeds)
     ]
     codebook = models[0].codebook_
-    items = []
+    lightnesses, member_probas, truths = [], [], []
     photos = load_bsds500("val").images
     for photo, grey in zip(photos, to_grey(photos)):
         lightness = grey_to_lightness(grey)
@@ -64,30 +63,22 @@ def main():
                 features
             )
             probas.append(proba)
-        truth = photo[::STEP, ::STEP]
-        items.append((lightness[::STEP, ::STEP], probas, rgb2lab(truth), truth))
-    truth_colour = colourfulness([item[3] for item in items]).mean()
-    grey_error = np.array(
-        [
-            deltaE_ciede2000(
-                lab, rgb2lab(luv_to_rgb(L, np.zeros(L.shape + (2,))))
-            ).mean()
-            for L, _, lab, _ in items
-        ]
+        member_probas.append(probas)
+        lightnesses.append(lightness[::STEP, ::STEP])
+        truths.append(photo[::STEP, ::STEP])
+    judge = Judge(
+        truths,
+        grey_colours=[luv_to_rgb(L, np.zeros(L.shape + (2,))) for L in lightnesses],
     )
 
-    def judge(members, temperature):
-        rgbs, errors = [], []
-        for L, probas, lab, _ in items:
+    def judged(members, temperature):
+        rgbs = []
+        for L, probas in zip(lightnesses, member_probas):
             proba = np.mean([probas[k] for k in members], axis=0)
             annealed = proba ** (1 / temperature)
             annealed /= annealed.sum(axis=1, keepdims=True)
-            rgb = luv_to_rgb(L, (annealed @ codebook).reshape(L.shape + (2,)))
-            rgbs.append(rgb)
-            errors.append(deltaE_ciede2000(lab, rgb2lab(rgb)).mean())
-        errors = np.array(errors)
-        ratio = colourfulness(rgbs).mean() / truth_colour
-        return errors.mean(), ratio, np.mean(errors < grey_error)
+            rgbs.append(luv_to_rgb(L, (annealed @ codebook).reshape(L.shape + (2,))))
+        return judge.row(rgbs)
 
     header = " | ".join(f"T={t:g}" for t in TEMPERATURES)
     print(f"| networks | {header} | at 0.75 |")
@@ -97,7 +88,7 @@ def main():
     if seeds > 1:
         rows.append((f"mean of these {seeds}", list(range(seeds))))
     for name, members in rows:
-        points = [judge(members, t) for t in TEMPERATURES]
+        points = [judged(members, t) for t in TEMPERATURES]
         cells = " | ".join(f"{e:.2f} ({c:.2f}, {b:.0%})" for e, c, b in points)
         errors, ratios = np.array([p[0] for p in points]), [p[1] for p in points]
         # Colourfulness falls as the temperature rises: interpolate on it.
