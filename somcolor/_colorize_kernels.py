@@ -70,31 +70,43 @@ def _add_bias_activate(h, n, bias, code):
 
 
 @numba.njit(cache=True, nogil=True)
-def _scores(rows, network):
-    """Output scores (before the output activation) of the rows of a tile.
+def _scores_and_hidden(rows, network):
+    """Output scores of the rows of a tile, and the last hidden layer's output.
 
     ``network = (weights, biases, sizes, activation)``: the coefficient
     matrices ``coefs_[l]`` of shape ``(sizes[l], sizes[l + 1])`` flattened
     row-major and concatenated, the intercepts concatenated, the layer
     widths and the hidden activation's code. Each layer is
     ``activation(X @ W + b)`` with ``X @ W`` by BLAS, as ``MLPClassifier``
-    computes it.
+    computes it; the scores are the last layer's, before the output
+    activation. With no hidden layer, the "hidden" output is the rows.
     """
     weights, biases, sizes, activation = network
     n = rows.shape[0]
     n_layers = sizes.shape[0] - 1
     h = rows
+    hidden = rows
     w_off = 0
     b_off = 0
     for layer in range(n_layers):
         n_in = sizes[layer]
         n_out = sizes[layer + 1]
+        hidden = h
         h = np.dot(h, weights[w_off : w_off + n_in * n_out].reshape((n_in, n_out)))
         code = activation if layer < n_layers - 1 else 0
         _add_bias_activate(h, n, biases[b_off : b_off + n_out], code)
         w_off += n_in * n_out
         b_off += n_out
-    return h
+    return h, hidden
+
+
+@numba.njit(cache=True, nogil=True)
+def _scores(rows, network):
+    """Output scores (before the output activation) of the rows of a tile.
+
+    See :func:`_scores_and_hidden` for ``network``.
+    """
+    return _scores_and_hidden(rows, network)[0]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -364,3 +376,102 @@ def enlarge_to_rgb(uv, conversion, source, rgb):
             u = _bilinear(uv, 0, r0, r1, fy, c0, c1, fx)
             v = _bilinear(uv, 1, r0, r1, fy, c0, c1, fx)
             luv_pixel_to_rgb(_lightness(source, r, c), u, v, conversion, rgb[r, c])
+
+
+@numba.njit(cache=True, nogil=True)
+def _steer_decode(z, hidden, decoder):
+    """Chroma (U, V) and uncertainty of one pixel, for the steered path.
+
+    ``decoder = (colours, soft, inv_temperature, head)``, as :func:`_decode`'s
+    with ``colours`` possibly adapted to hints, and ``head`` of shape
+    ``(n_hidden + 1, 2)``: a linear correction of the chroma from the last
+    hidden layer's output (its last row the intercept; empty for none).
+    The uncertainty is ``sum_k p_k |colours_k - m|^2``, ``p`` the
+    classifier's probabilities (temperature 1) and ``m`` the decoded
+    codebook colour before the head's correction: the expected squared
+    error of that colour if the classifier's probabilities are right.
+    """
+    colours, soft, inv_t, head = decoder
+    n_out = z.shape[0]
+    if n_out == 1:
+        p1 = 1.0 / (1.0 + math.exp(-z[0]))
+        if soft:
+            w1 = 1.0 / (1.0 + math.exp(-z[0] * inv_t))
+        else:
+            w1 = 1.0 if z[0] > 0 else 0.0
+        u = (1.0 - w1) * colours[0, 0] + w1 * colours[1, 0]
+        v = (1.0 - w1) * colours[0, 1] + w1 * colours[1, 1]
+        du0, dv0 = colours[0, 0] - u, colours[0, 1] - v
+        du1, dv1 = colours[1, 0] - u, colours[1, 1] - v
+        spread = (1.0 - p1) * (du0 * du0 + dv0 * dv0) + p1 * (du1 * du1 + dv1 * dv1)
+    else:
+        best = 0
+        top = z[0]
+        for j in range(1, n_out):
+            if z[j] > top:
+                top = z[j]
+                best = j
+        total = 0.0
+        total1 = 0.0
+        u = 0.0
+        v = 0.0
+        scale = z.dtype.type(inv_t)
+        for j in range(n_out):
+            e = math.exp(z[j] - top)
+            total1 += e
+            if soft:
+                w = math.exp((z[j] - top) * scale)
+                total += w
+                u += w * colours[j, 0]
+                v += w * colours[j, 1]
+        if soft:
+            u /= total
+            v /= total
+        else:
+            u = colours[best, 0]
+            v = colours[best, 1]
+        spread = 0.0
+        for j in range(n_out):
+            du = colours[j, 0] - u
+            dv = colours[j, 1] - v
+            spread += math.exp(z[j] - top) * (du * du + dv * dv)
+        spread /= total1
+    n_head = head.shape[0]
+    if n_head:
+        k = n_head - 1
+        u += head[k, 0]
+        v += head[k, 1]
+        for i in range(k):
+            u += hidden[i] * head[i, 0]
+            v += hidden[i] * head[i, 1]
+    return u, v, spread
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def steer_tiles(image, spec, network, decoder, tile, uv, spread):
+    """The model's chroma and its uncertainty at every pixel, tile by tile.
+
+    As :func:`colorize_tiles` (same features and network), decoded by
+    :func:`_steer_decode` into ``uv`` (shape (H, W, 2)) and ``spread`` (shape
+    (H, W)): the data of the edge-aware chroma solver.
+    """
+    height, width = image[3], image[4]
+    per_row = (width + tile - 1) // tile
+    n_tiles = height * per_row
+    n_chunks = min(n_tiles, 64)
+    n_features = network[2][0]
+    for chunk in numba.prange(n_chunks):
+        rows = np.empty((tile, n_features), dtype=network[0].dtype)
+        first = n_tiles * chunk // n_chunks
+        last = n_tiles * (chunk + 1) // n_chunks
+        for index in range(first, last):
+            r = index // per_row
+            c0 = (index % per_row) * tile
+            n = min(tile, width - c0)
+            write_rows(image, spec, r, c0, rows[:n])
+            z, hidden = _scores_and_hidden(rows[:n], network)
+            for t in range(n):
+                u, v, s = _steer_decode(z[t], hidden[t], decoder)
+                uv[r, c0 + t, 0] = u
+                uv[r, c0 + t, 1] = v
+                spread[r, c0 + t] = s

@@ -39,7 +39,7 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
 
-from . import _colorize_kernels, _options
+from . import _colorize_kernels, _options, steering
 from ._images import _image_list, check_images, images_like
 from ._parallel import one_blas_thread
 from .color import conversion_constants, grey_to_lightness, luv_to_rgb
@@ -66,6 +66,9 @@ _KNOWN_PARAMS = {
     "temperature",
     "rebalance",
     "predict_scale",
+    "refine",
+    "fade",
+    "smoothness",
 }
 
 _enabled = True
@@ -262,6 +265,75 @@ class _Model:
             _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
         return out
 
+    def steered_rgb(self, codes, grey, hint):
+        """Colour image of one grey input, steered by hints or refined.
+
+        The model's chroma and uncertainty at its working scale
+        (:func:`~somcolor._colorize_kernels.steer_tiles`), adapted to the
+        hints, through the solver (:func:`somcolor.steering.steered_chroma`),
+        then joined with the full-size lightness.
+        """
+        scaled = _scaled_lightness(codes, grey)
+        small = _options.training_scale_shape(self.model, scaled.shape)
+        work = scaled if small is None else _options.shrink(scaled, small)
+        chroma = steering.steered_chroma(
+            100.0 * work,
+            hint,
+            _Steering(self, work),
+            fade=float(self.model.fade),
+            smoothness=float(self.model.smoothness),
+        )
+        out = np.empty(scaled.shape + (3,))
+        with numba.parallel_chunksize(16):
+            _colorize_kernels.enlarge_to_rgb(
+                np.ascontiguousarray(chroma),
+                self.conversion,
+                _source(codes, scaled),
+                out,
+            )
+        return steering.paste(out, 100.0 * scaled, hint)
+
+
+class _Steering:
+    """The compiled model's outputs for :func:`somcolor.steering.steered_chroma`."""
+
+    def __init__(self, compiled, scaled):
+        self.compiled = compiled
+        self.scaled = scaled
+        self.colours = compiled.decoder[0]
+
+    def at(self, rows, cols):
+        model = self.compiled.model
+        positions = np.column_stack([np.zeros_like(rows), rows, cols])
+        features = model._dense_extractor().extract_at([self.scaled], positions)
+        scores, hidden = steering.forward(model.classifier_, features)
+        _, soft, inv_t = self.compiled.decoder
+        return steering.decoding_weights(scores, soft, 1.0 / inv_t), hidden
+
+    def everywhere(self, colours, head):
+        compiled = self.compiled
+        _, soft, inv_t = compiled.decoder
+        chroma = np.empty(self.scaled.shape + (2,))
+        uncertainty = np.empty(self.scaled.shape)
+        image = compiled.extractor._prepare(self.scaled, padding=compiled.padding)
+        decoder = (
+            np.ascontiguousarray(colours, dtype=np.float64),
+            soft,
+            inv_t,
+            np.ascontiguousarray(head, dtype=np.float64),
+        )
+        with one_blas_thread(), numba.parallel_chunksize(1):
+            _colorize_kernels.steer_tiles(
+                image,
+                compiled.spec,
+                compiled.network,
+                decoder,
+                compiled.tile_pixels,
+                chroma,
+                uncertainty,
+            )
+        return chroma, uncertainty
+
 
 def _scaled_lightness(codes, grey):
     """L / 100 of one grey input, as the reference computes it."""
@@ -296,8 +368,20 @@ def predict_labels(model, grey_images, tile_pixels=TILE_PIXELS):
     return images_like(maps, stacked)
 
 
-def predict(model, grey_images, tile_pixels=TILE_PIXELS):
-    """RGB images, as ``ColorizerPipeline.predict`` (reference) gives them."""
+def predict(model, grey_images, tile_pixels=TILE_PIXELS, hints=None):
+    """RGB images, as ``ColorizerPipeline.predict`` (reference) gives them.
+
+    ``hints``: None, or one :class:`~somcolor.steering.Hint` (or None) per
+    image, already checked.
+    """
     inputs, stacked = _grey_inputs(grey_images)
     compiled = _Model(model, tile_pixels)
-    return images_like([compiled.rgb(codes, grey) for codes, grey in inputs], stacked)
+    if hints is None and not model.refine:
+        out = [compiled.rgb(codes, grey) for codes, grey in inputs]
+    else:
+        hints = [None] * len(inputs) if hints is None else hints
+        out = [
+            compiled.steered_rgb(codes, grey, hint)
+            for (codes, grey), hint in zip(inputs, hints)
+        ]
+    return images_like(out, stacked)

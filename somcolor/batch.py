@@ -275,14 +275,16 @@ def _colorize_group(group, model, overwrite, quality):
     from .pipeline import _predict_serial
 
     try:
-        colours = _predict_serial([item[3] for item in group], model, 0)
+        colours = _predict_serial(([item[3] for item in group], None), model, 0)
     except Exception:  # pinned on its file below
         colours = None
     results = []
     for k, (index, source, target, grey, alpha, deep) in enumerate(group):
         try:
             colour = (
-                _predict_serial([grey], model, 0)[0] if colours is None else colours[k]
+                _predict_serial(([grey], None), model, 0)[0]
+                if colours is None
+                else colours[k]
             )
             out, notes = _encode(colour, alpha, deep, target)
             written = write_image(target, out, overwrite=overwrite, quality=quality)

@@ -12,7 +12,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from . import _fast_predict, _options, _parallel, _warnings, metrics
+from . import _fast_predict, _options, _parallel, _warnings, metrics, steering
 from ._fpenv import flush_denormals
 from ._images import check_images, images_like
 from ._parallel import bounded_in_dask_workers
@@ -154,6 +154,23 @@ class ColorizerPipeline(BaseEstimator):
         the training scale, colorizes it there, then enlarges the chroma
         (bilinear) and joins it with the full-size L: a 3x3 patch sees the
         texture it was trained on whatever the input resolution.
+    refine : bool, default=False
+        Pass the prediction through the edge-aware chroma solver
+        (:mod:`somcolor.steering`, :func:`somcolor.solver.solve_chroma`)
+        even without hints: each pixel keeps the model's colour in
+        proportion to how sure the classifier is, colour spreads along the
+        grey image's smooth regions and stops at its edges, and where the
+        model is unsure the colour fades towards grey (``fade``). Hints
+        (``predict(..., hints=...)``) always go through the solver.
+    fade : float, default=0.001
+        Weight of grey (U = V = 0) at every pixel in the solver, against at
+        most 0.03 for the model's colour where it is sure: the larger, the
+        more an unsure prediction fades to grey. Used with ``refine`` and
+        hints.
+    smoothness : float, default=1.0
+        The solver's weight of equal colour across smooth edges (its
+        ``lambda``): the larger, the further colour spreads. Used with
+        ``refine`` and hints.
 
     Attributes
     ----------
@@ -217,6 +234,9 @@ class ColorizerPipeline(BaseEstimator):
         temperature=0.38,
         rebalance=None,
         predict_scale="input",
+        refine=False,
+        fade=0.001,
+        smoothness=1.0,
     ):
         self.quantizer = quantizer
         self.extractor = extractor
@@ -229,6 +249,9 @@ class ColorizerPipeline(BaseEstimator):
         self.temperature = temperature
         self.rebalance = rebalance
         self.predict_scale = predict_scale
+        self.refine = refine
+        self.fade = fade
+        self.smoothness = smoothness
 
     # -- parameters -------------------------------------------------------
 
@@ -448,6 +471,10 @@ class ColorizerPipeline(BaseEstimator):
                 f"predict_scale must be one of {_PREDICT_SCALES}, got "
                 f"{self.predict_scale!r}."
             )
+        if not isinstance(self.refine, (bool, np.bool_)):
+            raise TypeError(f"refine must be True or False, got {self.refine!r}.")
+        check_scalar(self.fade, "fade", Real, min_val=0)
+        check_scalar(self.smoothness, "smoothness", Real, min_val=0)
 
     # -- predict: the reference path (see _fast_predict.py for the other) ---
 
@@ -502,6 +529,21 @@ class ColorizerPipeline(BaseEstimator):
         uv = self._chroma_at_own_scale(_options.shrink(lightness, small))
         return _options.enlarge(uv, lightness.shape)
 
+    def _steered_rgb(self, lightness, hint):
+        """Colour image of one grey image through the solver (reference path)."""
+        small = _options.training_scale_shape(self, lightness.shape)
+        work = lightness if small is None else _options.shrink(lightness, small)
+        chroma = steering.steered_chroma(
+            work,
+            hint,
+            _ReferenceSteering(self, work),
+            fade=float(self.fade),
+            smoothness=float(self.smoothness),
+        )
+        if small is not None:
+            chroma = _options.enlarge(chroma, lightness.shape)
+        return steering.paste(luv_to_rgb(lightness, chroma), lightness, hint)
+
     @bounded_in_dask_workers
     def predict_labels(self, grey_images):
         """Colour class (codebook index) of every pixel.
@@ -523,14 +565,24 @@ class ColorizerPipeline(BaseEstimator):
         return self._map_images(_predict_labels_serial, grey_images)
 
     @bounded_in_dask_workers
-    def predict(self, grey_images):
-        """Colorize grey images.
+    def predict(self, grey_images, hints=None):
+        """Colorize grey images, optionally steered by colour hints.
 
         Parameters
         ----------
         grey_images : list of ndarray or ndarray of shape (n, H, W)
             Grey images, uint8 (0..255) or float (0..1), read as sRGB grey
             levels (R = G = B). Sizes may differ in a list.
+        hints : None or sequence, default=None
+            Colour hints: one entry per image, None or a pair ``(mask,
+            colours)``: ``mask`` an (H, W) bool array of the hinted pixels,
+            ``colours`` an (H, W, 3) RGB image (uint8, or float in [0, 1])
+            read where ``mask`` is true. A hinted pixel gets the hint's
+            chroma with its own lightness; the model's colours adapt to the
+            hints, and the colour spreads along the grey image's smooth
+            regions and stops at its edges (see :mod:`somcolor.steering`);
+            :func:`somcolor.steering.hints_from_rgba` reads a painted
+            layer.
 
         Returns
         -------
@@ -543,29 +595,40 @@ class ColorizerPipeline(BaseEstimator):
         """
         check_is_fitted(self)
         self._check_options()  # decoding and predict_scale act here
-        return self._map_images(_predict_serial, grey_images)
+        if hints is not None:
+            images, _ = check_images(
+                grey_images, color=False, name="grey_images", convert=False
+            )
+            hints = steering.check_hints(hints, [image.shape[:2] for image in images])
+        return self._map_images(_predict_serial, grey_images, hints)
 
-    def _map_images(self, serial, grey_images):
-        """``serial(grey_images, self, verbose)``, shared out over ``n_jobs`` tasks.
+    def _map_images(self, serial, grey_images, hints=None):
+        """``serial((grey_images, hints), self, verbose)`` over ``n_jobs`` tasks.
 
         Each task takes a contiguous run of images (about four runs per
-        worker, so that a table built per call is built few times), and the
-        results are put back in order.
+        worker, so that a table built per call is built few times) with
+        their hints (checked, or None), and the results are put back in
+        order.
         """
         n_jobs = self.n_jobs
         workers = _parallel.n_workers(n_jobs)
         if workers == 1:
-            return serial(grey_images, self, self.verbose)
+            return serial((grey_images, hints), self, self.verbose)
         # Refuse bad input here, with the image's index in the whole list.
         images, stacked = check_images(
             grey_images, color=False, name="grey_images", convert=False
         )
         runs = _parallel.split(images, 4 * workers)
         if len(runs) == 1:  # one image: starting workers would only cost
-            return serial(grey_images, self, self.verbose)
+            return serial((grey_images, hints), self, self.verbose)
+        if hints is None:
+            tasks = [(run, None) for run in runs]
+        else:
+            bounds = np.cumsum([0] + [len(run) for run in runs])
+            tasks = [(run, hints[a:b]) for run, a, b in zip(runs, bounds, bounds[1:])]
         results = _parallel.parallel_map(
             serial,
-            runs,
+            tasks,
             n_jobs,
             self,
             0,
@@ -613,8 +676,9 @@ class ColorizerPipeline(BaseEstimator):
         return -metrics._mean_of_sums(sums)
 
 
-def _predict_labels_serial(grey_images, model, verbose):
+def _predict_labels_serial(task, model, verbose):
     """``model.predict_labels`` in this process (a parallel task)."""
+    grey_images, _ = task
     if model._fast_path_applicable():
         return _fast_predict.predict_labels(model, grey_images)
     images, stacked = check_images(grey_images, color=False, name="grey_images")
@@ -625,13 +689,60 @@ def _predict_labels_serial(grey_images, model, verbose):
     return images_like(maps, stacked)
 
 
-def _predict_serial(grey_images, model, verbose):
+def _predict_serial(task, model, verbose):
     """``model.predict`` in this process (a parallel task)."""
+    grey_images, hints = task
     if model._fast_path_applicable():
-        return _fast_predict.predict(model, grey_images)
+        return _fast_predict.predict(model, grey_images, hints=hints)
     images, stacked = check_images(grey_images, color=False, name="grey_images")
+    steer = hints is not None or model.refine
+    hints = [None] * len(images) if hints is None else hints
     out = []
-    for grey in progress(images, verbose=verbose, desc="colorizing"):
+    for grey, hint in zip(
+        progress(images, verbose=verbose, desc="colorizing"), hints
+    ):
         lightness = grey_to_lightness(grey)
-        out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))
+        if steer:
+            out.append(model._steered_rgb(lightness, hint))
+        else:
+            out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))
     return images_like(out, stacked)
+
+
+class _ReferenceSteering:
+    """The reference path's outputs for :func:`somcolor.steering.steered_chroma`."""
+
+    def __init__(self, model, lightness):
+        self.model = model
+        self.lightness = lightness
+        classes = np.asarray(model.classifier_.classes_, dtype=np.intp)
+        self.colours = model.codebook_[classes]
+
+    def _outputs(self, features):
+        scores, hidden = steering.forward(self.model.classifier_, features)
+        return scores, hidden
+
+    def at(self, rows, cols):
+        model = self.model
+        positions = np.column_stack([np.zeros_like(rows), rows, cols])
+        features = model._dense_extractor().extract_at(
+            [self.lightness / 100.0], positions
+        )
+        scores, hidden = self._outputs(features)
+        soft = model.decoding == "soft"
+        return steering.decoding_weights(scores, soft, model.temperature), hidden
+
+    def everywhere(self, colours, head):
+        model = self.model
+        features = model._dense_features(self.lightness)
+        chroma = np.empty((len(features), 2))
+        uncertainty = np.empty(len(features))
+        soft = model.decoding == "soft"
+        for start in range(0, len(features), _PREDICT_CHUNK):
+            stop = start + _PREDICT_CHUNK
+            scores, hidden = self._outputs(features[start:stop])
+            chroma[start:stop], uncertainty[start:stop] = steering.decode(
+                scores, hidden, colours, soft, model.temperature, head
+            )
+        shape = self.lightness.shape
+        return chroma.reshape(shape + (2,)), uncertainty.reshape(shape)
