@@ -9,7 +9,8 @@ Markdown row per method: mean CIEDE2000 over the targets (lower is better),
 the share of targets on which it beats grey and on which it beats Welsh et
 al., the colourfulness ratio (a ratio of means, as
 ``somcolor.metrics.colourfulness_ratio``), and the median time per
-reference to fit and to colorize.
+reference to fit and to colorize (Welsh et al. does all its work when it
+colorizes: its luminance remapping needs the target).
 
 Methods (:data:`METHODS`; a new one is one small function there):
 

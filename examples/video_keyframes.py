@@ -16,7 +16,8 @@ steady as the real film; grey's is 0).
 
 One Markdown table per method (a row per sequence and their average; the
 average row counts the sequences whose mean beats grey's), then a summary
-(average and worst flicker).
+(average and worst flicker). Time is the method's own (fitting and
+colouring every frame, making the grey frames included; scoring excluded).
 
 Methods (:data:`METHODS`; a new one is one small function there, from the
 keyframes (list of RGB uint8 arrays) and an iterator of grey frames (2-D
