@@ -66,6 +66,7 @@ _KNOWN_PARAMS = {
     "temperature",
     "rebalance",
     "predict_scale",
+    "max_training_size",
     "refine",
     "fade",
     "smoothness",

@@ -8,7 +8,9 @@ are options of :class:`~somcolor.PatchExtractor`):
 * soft decoding: the annealed mean of the codebook colours;
 * ``predict_scale='training'``: shrinking a large grey image to the training
   images' scale (area averaging) and enlarging the chroma map computed there
-  (bilinear).
+  (bilinear);
+* ``max_training_size``: shrinking a large training image (area averaging)
+  before fitting.
 """
 
 import numpy as np
@@ -51,6 +53,14 @@ def annealed_mean(proba, colours, temperature):
     return p @ colours
 
 
+def _scaled_shape(shape, size):
+    """``shape`` brought down to ``sqrt(h * w) = size``, or None if not larger."""
+    factor = np.sqrt(shape[0] * shape[1]) / size
+    if factor <= 1:
+        return None
+    return tuple(max(1, int(round(n / factor))) for n in shape)
+
+
 def training_scale_shape(model, shape):
     """Shape to colorize an image of ``shape`` at, or None for its own size.
 
@@ -60,10 +70,27 @@ def training_scale_shape(model, shape):
     """
     if model.predict_scale != "training":
         return None
-    factor = np.sqrt(shape[0] * shape[1]) / model.training_size_
-    if factor <= 1:
-        return None
-    return tuple(max(1, int(round(n / factor))) for n in shape)
+    return _scaled_shape(shape, model.training_size_)
+
+
+def cap_scale(rgb, size):
+    """RGB image ``(H, W, 3)`` shrunk to ``sqrt(H * W) <= size`` (area averaging).
+
+    Returned as it is when it is not larger. Each channel is averaged over
+    the area of each output pixel, as :func:`shrink` does.
+    """
+    small = _scaled_shape(rgb.shape, size)
+    if small is None:
+        return rgb
+    height, width, depth = rgb.shape
+    rows = _area_weights(height, small[0])
+    cols = _area_weights(width, small[1])
+    out = rows @ rgb.reshape(height, width * depth)  # (h, W * 3)
+    out = cols @ out.reshape(small[0], width, depth).transpose(1, 0, 2).reshape(
+        width, small[0] * depth
+    )  # (w, h * 3)
+    out = out.reshape(small[1], small[0], depth).transpose(1, 0, 2)
+    return np.clip(np.ascontiguousarray(out), 0.0, 1.0)
 
 
 def _area_weights(n_in, n_out):

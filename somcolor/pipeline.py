@@ -154,6 +154,15 @@ class ColorizerPipeline(BaseEstimator):
         the training scale, colorizes it there, then enlarges the chroma
         (bilinear) and joins it with the full-size L: a 3x3 patch sees the
         texture it was trained on whatever the input resolution.
+    max_training_size : int or None, default=None
+        Largest training scale, as ``sqrt(height * width)`` in pixels: ``fit``
+        first shrinks a larger training image to that scale (area averaging
+        of its sRGB values, aspect ratio kept). A large reference
+        photograph then fits as fast as a small one, and with
+        ``predict_scale='training'`` grey images are colorized at that
+        scale too (the chroma enlarged, the lightness kept at full size),
+        which makes colorizing large images and video frames cheap. None:
+        training images are used at their own size.
     refine : bool, default=False
         Pass the prediction through the edge-aware chroma solver
         (:mod:`somcolor.steering`, :func:`somcolor.solver.solve_chroma`)
@@ -187,8 +196,9 @@ class ColorizerPipeline(BaseEstimator):
     training_mean_chroma_ : ndarray of shape (2,)
         Mean (U, V) of the sampled training pixels (a reference colorizer).
     training_size_ : float
-        Median over training images of ``sqrt(height * width)``, the scale
-        that ``predict_scale='training'`` brings grey images to.
+        Median over training images of ``sqrt(height * width)`` (after
+        ``max_training_size``), the scale that ``predict_scale='training'``
+        brings grey images to.
 
     Notes
     -----
@@ -234,6 +244,7 @@ class ColorizerPipeline(BaseEstimator):
         temperature=0.38,
         rebalance=None,
         predict_scale="input",
+        max_training_size=None,
         refine=False,
         fade=0.001,
         smoothness=1.0,
@@ -249,6 +260,7 @@ class ColorizerPipeline(BaseEstimator):
         self.temperature = temperature
         self.rebalance = rebalance
         self.predict_scale = predict_scale
+        self.max_training_size = max_training_size
         self.refine = refine
         self.fade = fade
         self.smoothness = smoothness
@@ -350,6 +362,11 @@ class ColorizerPipeline(BaseEstimator):
         images, _ = check_images(rgb_images, color=True, name="rgb_images")
         check_scalar(self.pixels_per_image, "pixels_per_image", Integral, min_val=1)
         self._check_options()
+        if self.max_training_size is not None:
+            check_scalar(
+                self.max_training_size, "max_training_size", Integral, min_val=8
+            )
+            images = [_options.cap_scale(i, self.max_training_size) for i in images]
         rng = check_random_state(self.random_state)
         components = self._components(rng)
         quantizer, extractor, classifier = (components[n] for n in _COMPONENTS)
