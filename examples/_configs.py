@@ -15,3 +15,40 @@ BEST = {
     "temperature": 0.38,
     "predict_scale": "training",
 }
+
+
+def pipeline_from_spec(spec):
+    """An unfitted pipeline from ``'recipe+param=value+...'``.
+
+    For trying configurations from the command line of the reference
+    scripts (``reference_halves.py``, ``video_keyframes.py``) without
+    editing them: ``recipe`` is a name of ``somcolor.pretrained.recipe``
+    (``photos``, ``reference``, ...), each ``param=value`` a
+    ``ColorizerPipeline`` parameter set on it (nested ones as
+    ``component__param``). A value is a Python literal (``0.3``, ``True``,
+    ``'soft'``, ``None``), or several separated by ``/`` for a tuple
+    (``classifier__hidden_layer_sizes=32/32``, ``extractor__context=4/8``;
+    one element and a trailing ``/`` for a 1-tuple, ``32/``). The result
+    has ``random_state=0`` unless the spec sets it.
+
+    >>> pipeline_from_spec("photos+temperature=0.5").temperature
+    0.5
+    >>> pipeline_from_spec("photos+extractor__context=4/8").extractor.context
+    (4, 8)
+    """
+    import ast
+
+    from somcolor.pretrained import recipe
+
+    name, *settings = spec.split("+")
+    params = {}
+    for setting in settings:
+        key, sep, text = setting.partition("=")
+        if not sep:
+            raise ValueError(f"{setting!r} in {spec!r} is not param=value.")
+        if "/" in text:
+            value = tuple(ast.literal_eval(t) for t in text.split("/") if t)
+        else:
+            value = ast.literal_eval(text)
+        params[key] = value
+    return recipe(name).set_params(**params)

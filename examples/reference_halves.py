@@ -22,7 +22,12 @@ Methods (:data:`METHODS`; a new one is one small function there):
 * ``today``: ``somcolor.pretrained.recipe("photos")`` with
   ``pixels_per_image=20000`` fit on the reference half;
 * ``fit_reference``: ``somcolor.fit_reference([reference], random_state=0)``,
-  listed only when somcolor has it.
+  listed only when somcolor has it;
+* ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
+  name (``somcolor.pretrained.recipe``, ``random_state=0``) with those
+  ``ColorizerPipeline`` parameters set (``_configs.pipeline_from_spec``),
+  for example ``photos+pixels_per_image=5000+max_training_size=200``
+  (a tuple's elements separated by ``/``: ``extractor__context=4/8``).
 
 Choose on ``--split val``; ``--split test`` reports (never tune on it).
 Needs ``SOMCOLOR_BSDS500`` (the folder holding ``train/``, ``val/`` and
@@ -39,6 +44,7 @@ import warnings
 
 import numpy as np
 from _anchors import welsh_transfer
+from _configs import pipeline_from_spec
 from _judge import Judge
 
 import somcolor
@@ -83,6 +89,16 @@ def fit_reference(reference, index):
     return lambda target: model.predict([target])[0]
 
 
+def candidate(spec):
+    """A method fitting the configuration ``spec`` (see ``pipeline_from_spec``)."""
+
+    def fit(reference, index):
+        model = pipeline_from_spec(spec).fit([reference])
+        return lambda target: model.predict([target])[0]
+
+    return fit
+
+
 METHODS = {
     "grey": grey,
     "welsh": _welsh("luv"),
@@ -121,9 +137,16 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2, help="for the scoring")
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METHODS]
+    unknown = [n for n in names if n not in METHODS and "+" not in n]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
+    try:
+        for name in names:
+            if name not in METHODS:
+                pipeline_from_spec(name)
+                METHODS[name] = candidate(name)
+    except (ValueError, SyntaxError) as error:
+        parser.error(f"bad candidate {name!r}: {error}")
     if args.every < 1:
         parser.error("--every must be at least 1")
 

@@ -29,7 +29,15 @@ that a temporal method sees the frames in order):
   ``pixels_per_image=20000`` fit on the keyframes, every frame colorized
   on its own;
 * ``fit_reference``: ``somcolor.fit_reference(keyframes, random_state=0)``,
-  listed only when somcolor has it.
+  listed only when somcolor has it;
+* ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
+  name (``somcolor.pretrained.recipe``, ``random_state=0``) with those
+  ``ColorizerPipeline`` parameters set (``_configs.pipeline_from_spec``),
+  fit on the keyframes, every frame colorized on its own.
+
+Besides the total time, each table gives the method's median time per
+frame once it has started (frames 2 onwards; making the grey frames
+excluded): for the methods above, ``predict`` on one grey 854x480 frame.
 
 Needs the DAVIS 2016 frames: ``--data`` or ``SOMCOLOR_DAVIS2016`` (the
 folder holding ``blackswan/00000.jpg`` etc.). Usage::
@@ -46,6 +54,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from _configs import pipeline_from_spec
 from _judge import Judge
 from skimage import io as skio
 from skimage.util import img_as_float
@@ -92,6 +101,17 @@ def fit_reference(keyframes, frames):
         yield model.predict([frame])[0]
 
 
+def candidate(spec):
+    """A method fitting the configuration ``spec`` (see ``pipeline_from_spec``)."""
+
+    def method(keyframes, frames):
+        model = pipeline_from_spec(spec).fit(keyframes)
+        for frame in frames:
+            yield model.predict([frame])[0]
+
+    return method
+
+
 METHODS = {"grey": grey, "today": today}
 if hasattr(somcolor, "fit_reference"):
     METHODS["fit_reference"] = fit_reference
@@ -131,20 +151,31 @@ class Sequence:
         self.true_change = float(np.mean(changes))
 
     def greys(self):
-        """Grey frames 1, 2, ..., in order (made as they are asked for)."""
+        """Grey frames 1, 2, ..., in order (made as they are asked for).
+
+        The time spent making them is added up in ``self.grey_seconds``.
+        """
         for frame in self.frames[1:]:
-            yield to_grey([frame])[0]
+            start = time.perf_counter()
+            grey = to_grey([frame])[0]
+            self.grey_seconds += time.perf_counter() - start
+            yield grey
 
     def evaluate(self, method):
         """Run ``method`` over the sequence; its figures as a dict."""
         keyframes = [self.frames[k] for k in self.keys]
+        self.grey_seconds = 0.0
         start = time.perf_counter()
         seconds = 0.0
         outputs = iter(method(keyframes, self.greys()))
-        scored, changes, previous = [], [], None
+        scored, changes, previous, per_frame = [], [], None, []
         for t in range(1, len(self.frames)):
+            greys_before = self.grey_seconds
             colour = next(outputs)
-            seconds += time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            seconds += elapsed
+            if t > 1:
+                per_frame.append(elapsed - (self.grey_seconds - greys_before))
             if t in self.scored:
                 scored.append(colour)
             current = _chroma(colour)
@@ -160,6 +191,7 @@ class Sequence:
             "ratio": colourfulness(scored).mean() / self.judge.colourfulness.mean(),
             "flicker": np.mean(changes) / self.true_change,
             "seconds": seconds,
+            "frame_ms": 1000 * np.median(per_frame) if per_frame else np.nan,
         }
 
 
@@ -184,9 +216,16 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2, help="for the scoring")
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METHODS]
+    unknown = [n for n in names if n not in METHODS and "+" not in n]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
+    try:
+        for name in names:
+            if name not in METHODS:
+                pipeline_from_spec(name)
+                METHODS[name] = candidate(name)
+    except (ValueError, SyntaxError) as error:
+        parser.error(f"bad candidate {name!r}: {error}")
     try:
         keyframes = sorted({int(k) for k in args.keyframes.split(",")})
     except ValueError:
@@ -228,7 +267,7 @@ def main():
                 print(
                     f"{name} {sequence_name}: {row['delta']:.2f} (grey "
                     f"{row['grey']:.2f}), flicker {row['flicker']:.2f}, "
-                    f"{row['seconds']:.0f} s",
+                    f"{row['seconds']:.0f} s, {row['frame_ms']:.0f} ms/frame",
                     flush=True,
                 )
 
@@ -237,15 +276,16 @@ def main():
         print(f"\n{name}\n")
         print(
             "| sequence | frames | keyframes | scored | mean CIEDE2000 | grey "
-            "| better than grey | colourfulness ratio | flicker | time (s) |"
+            "| better than grey | colourfulness ratio | flicker | time (s) "
+            "| per frame (ms) |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             print(
                 f"| {r['name']} | {r['frames']} | {','.join(map(str, r['keys']))} "
                 f"| {r['n_scored']} | {r['delta']:.2f} | {r['grey']:.2f} "
                 f"| {r['better']:.0%} | {r['ratio']:.2f} | {r['flicker']:.2f} "
-                f"| {r['seconds']:.0f} |"
+                f"| {r['seconds']:.0f} | {r['frame_ms']:.0f} |"
             )
         n_better = sum(r["delta"] < r["grey"] for r in rows)
         mean = {k: np.mean([r[k] for r in rows]) for k in ("delta", "grey", "ratio")}
@@ -254,14 +294,15 @@ def main():
             f"| average | | | {sum(r['n_scored'] for r in rows)} | {mean['delta']:.2f} "
             f"| {mean['grey']:.2f} | {n_better} of {len(rows)} sequences "
             f"| {mean['ratio']:.2f} | {mean['flicker']:.2f} "
-            f"| {sum(r['seconds'] for r in rows):.0f} |"
+            f"| {sum(r['seconds'] for r in rows):.0f} "
+            f"| {np.median([r['frame_ms'] for r in rows]):.0f} |"
         )
 
     print(
         "\n| method | mean CIEDE2000 | grey | sequences better than grey "
-        "| flicker (average) | flicker (worst) | time (s) |"
+        "| flicker (average) | flicker (worst) | time (s) | per frame (ms) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, rows in results.items():
         flicker = [r["flicker"] for r in rows]
         print(
@@ -269,7 +310,8 @@ def main():
             f"| {np.mean([r['grey'] for r in rows]):.2f} "
             f"| {sum(r['delta'] < r['grey'] for r in rows)} of {len(rows)} "
             f"| {np.mean(flicker):.2f} | {np.max(flicker):.2f} "
-            f"| {sum(r['seconds'] for r in rows):.0f} |"
+            f"| {sum(r['seconds'] for r in rows):.0f} "
+            f"| {np.median([r['frame_ms'] for r in rows]):.0f} |"
         )
 
 
