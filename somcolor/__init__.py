@@ -29,6 +29,7 @@ _EXPORTS = {
     "save": "persistence",
     "load": "persistence",
     "load_pretrained": "pretrained",
+    "fit_reference": "reference",
     "load_images": "datasets",
     "NotConvergedWarning": "_warnings",
     "TrainingDataWarning": "_warnings",

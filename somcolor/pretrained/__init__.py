@@ -34,6 +34,7 @@ __all__ = [
     "resolve_model",
     "MODELS",
     "RECIPES",
+    "UNSHIPPED",
 ]
 
 #: The shipped models and what each is for.
@@ -63,7 +64,23 @@ _CHOSEN_ON_VAL = {
     "predict_scale": "training",
 }
 
-#: How each shipped model is configured (``params`` of ColorizerPipeline,
+# For one or a few colour reference photographs (somcolor.fit_reference):
+# chosen on BSDS500 val halves and the ten DAVIS 2016 sequences
+# (examples/reference_halves.py, examples/video_keyframes.py,
+# docs/reference.md).
+_REFERENCE = {
+    "extractor": (
+        "PatchExtractor",
+        {"patch_size": 3, "context": [4, 8, 16, 32], "texture": [3, 9]},
+    ),
+    "decoding": "soft",
+    "temperature": 0.3,
+    "predict_scale": "training",
+    "pixels_per_image": 20000,
+}
+
+#: How each shipped model (and each recipe without one, :data:`UNSHIPPED`)
+#: is configured (``params`` of ColorizerPipeline,
 #: with components as ``(class name, parameters)``), and in words.
 RECIPES = {
     "photos": {
@@ -83,7 +100,17 @@ RECIPES = {
         "summary": "the paper's: 3x3 patch, 9 colours (3x3 SOM), MLP 50+50, "
         "argmax decoding",
     },
+    # No shipped model: fit on one or a few colour reference photographs
+    # (somcolor.fit_reference). Chosen on BSDS500 val halves and the DAVIS
+    # 2016 keyframes (docs/reference.md).
+    "reference": {
+        "params": _REFERENCE,
+        "summary": "PROVISIONAL",
+    },
 }
+
+#: Recipes without a shipped model: fit them on your own photographs.
+UNSHIPPED = ("reference",)
 
 _FORMAT = "somcolor-pretrained"
 _FORMAT_VERSION = 1
@@ -106,6 +133,13 @@ def available():
 
 
 def _check_name(name):
+    if isinstance(name, str) and name in UNSHIPPED:
+        raise ValueError(
+            f"{name!r} is a recipe without a shipped model: there is no fitted "
+            f"{name!r} model to load. Fit it on your own colour photographs "
+            f"(somcolor.fit_reference(images), or somcolor.pretrained.recipe("
+            f"{name!r}).fit(images)); the shipped models are {', '.join(MODELS)}."
+        )
     if not isinstance(name, str) or name not in MODELS:
         raise ValueError(
             f"unknown shipped model {name!r}; the shipped models are "
@@ -140,7 +174,9 @@ def recipe(name):
     Parameters
     ----------
     name : str
-        One of :func:`available`.
+        One of :func:`available`, or a recipe without a shipped model
+        (:data:`UNSHIPPED`): ``'reference'``, made for fitting on one or a
+        few colour reference photographs (:func:`somcolor.fit_reference`).
 
     Returns
     -------
@@ -152,13 +188,21 @@ def recipe(name):
     >>> from somcolor.pretrained import recipe
     >>> recipe("opencountry").get_params()["extractor__patch_size"]
     3
+    >>> recipe("reference").get_params()["predict_scale"]
+    'training'
     """
+    from sklearn.neural_network import MLPClassifier
+
     from .. import patches, pipeline, som
 
-    _check_name(name)
+    if not isinstance(name, str) or name not in RECIPES:
+        raise ValueError(
+            f"unknown recipe {name!r}; the recipes are {', '.join(RECIPES)}."
+        )
     classes = {
         "PatchExtractor": patches.PatchExtractor,
         "SOMQuantizer": som.SOMQuantizer,
+        "MLPClassifier": MLPClassifier,
     }
     params = {}
     for key, value in RECIPES[name]["params"].items():

@@ -5,7 +5,7 @@ Usage (from a checkout, with the data beside it)::
     SOMCOLOR_BSDS500=../shared/data/bsds500 SOMCOLOR_SCENE8=../shared/data/scene8 \\
         python -m somcolor.pretrained.build
 
-For each recipe of :data:`somcolor.pretrained.RECIPES` (or those named with
+For each shipped model of :data:`somcolor.pretrained.MODELS` (or those named with
 ``--only``): fit it on its training photographs with its fixed seed, time
 the fit, measure the model on every test set (the 200 BSDS500 test
 photographs and the held-out fifth of each eight-scene category), and write
@@ -200,7 +200,7 @@ fit time is that fit's on its data.
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=list(RECIPES))
+    parser.add_argument("--only", nargs="+", choices=list(MODELS))
     parser.add_argument(
         "--output", type=Path, default=_HERE, help="folder for the model files"
     )
@@ -210,7 +210,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     sets = test_sets()
     cards = {}
-    for name in args.only or list(RECIPES):
+    for name in args.only or list(MODELS):
         model, card = build(name, sets, args.output)
         cards[name] = card
         bsds = card["scores"]["bsds500 test"]["model"]
@@ -227,7 +227,7 @@ def main(argv=None):
         from . import model_card
 
         page = [_PAGE_HEAD.replace("{command}", COMMAND)]
-        for name in RECIPES:
+        for name in MODELS:
             card = cards.get(name) or model_card(name)
             page.append(card_markdown(name, card))
         (_DOCS / "pretrained.md").write_text("\n".join(page))
