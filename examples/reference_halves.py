@@ -135,6 +135,11 @@ def main():
     )
     parser.add_argument("--quick", action="store_true", help="3 photographs only")
     parser.add_argument("--n-jobs", type=int, default=2, help="for the scoring")
+    parser.add_argument(
+        "--per-photo",
+        action="store_true",
+        help="also a table of each photograph's CIEDE2000 per method",
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
     unknown = [n for n in names if n not in METHODS and "+" not in n]
@@ -168,7 +173,7 @@ def main():
         "| colourfulness ratio | fit (s, median) | colorize (s, median) |"
     )
     print("|---|---|---|---|---|---|---|")
-    done = {}
+    done, deltas = {}, {"grey": judge.grey_delta}
     if "welsh" in names:  # first, for the "better than Welsh" column
         done["welsh"] = run(METHODS["welsh"], references, targets)
     welsh_delta = judge.delta_e(done["welsh"][0]) if done else None
@@ -181,7 +186,7 @@ def main():
             colours, fit_s, colorize_s = done.get(name) or run(
                 METHODS[name], references, targets
             )
-            delta = judge.delta_e(colours)
+            delta = deltas[name] = judge.delta_e(colours)
             better = np.mean(delta < judge.grey_delta)
             ratio = colourfulness(colours).mean() / judge.colourfulness.mean()
             versus = (
@@ -194,6 +199,17 @@ def main():
                 f"| {versus} | {ratio:.2f} | {fit_s:.2f} | {colorize_s:.2f} |",
                 flush=True,
             )
+    if args.per_photo:
+        columns = list(deltas)
+        print("\nMean CIEDE2000 per photograph (index in the split; columns:")
+        for k, name in enumerate(columns):
+            print(f"{k}. {name}")
+        print(")\n")
+        print("| photograph | " + " | ".join(map(str, range(len(columns)))) + " |")
+        print("|---|" + "---|" * len(columns))
+        for row, index in enumerate(indices):
+            cells = " | ".join(f"{deltas[n][row]:.2f}" for n in columns)
+            print(f"| {data.filenames[index]} ({index}) | {cells} |")
 
 
 if __name__ == "__main__":

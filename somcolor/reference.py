@@ -32,9 +32,14 @@ _MIN_CHROMA = 1.0
 
 def _as_list(images):
     """``images`` as a list; one RGB(A) array ``(H, W, 3 or 4)`` is one image."""
-    if isinstance(images, np.ndarray) and images.ndim == 3 and images.shape[2] in (
-        3,
-        4,
+    if (
+        isinstance(images, np.ndarray)
+        and images.ndim == 3
+        and images.shape[2]
+        in (
+            3,
+            4,
+        )
     ):
         return [images]
     return images
@@ -140,23 +145,27 @@ def fit_reference(images, *, random_state=None, **options):
     Colour the right view of scikit-image's stereo motorcycle from its left
     view:
 
+    >>> import numpy as np
     >>> from skimage import data
+    >>> from skimage.color import deltaE_ciede2000, rgb2lab
     >>> from somcolor import fit_reference, to_grey
     >>> left, right, _ = data.stereo_motorcycle()
-    >>> model = fit_reference(left[::2, ::2], random_state=0)
-    >>> colour = model.predict(to_grey([right]))[0]
+    >>> model = fit_reference(left, random_state=0)
+    >>> grey = to_grey([right])[0]
+    >>> colour = model.predict([grey])[0]
     >>> colour.shape
     (500, 741, 3)
-    >>> bool(model.score([right]) > model.score([right * 0 + right.mean(-1, keepdims=True).astype(right.dtype)]))
+    >>> truth = rgb2lab(right)  # closer to the truth than grey is
+    >>> ours = deltaE_ciede2000(truth, rgb2lab(colour)).mean()
+    >>> greys = deltaE_ciede2000(truth, rgb2lab(np.dstack([grey] * 3))).mean()
+    >>> bool(ours < greys)
     True
     """
     from .pretrained import recipe
 
     model = recipe("reference")
     known = model.get_params(deep=True)
-    unknown = sorted(
-        key for key in options if key.split("__", 1)[0] not in known
-    )
+    unknown = sorted(key for key in options if key.split("__", 1)[0] not in known)
     if unknown:
         raise TypeError(
             f"fit_reference got unknown option(s) {', '.join(unknown)}: options "
