@@ -17,6 +17,27 @@ BEST = {
 }
 
 
+#: Named candidates for the 'reference' recipe (issue 20), as specs of
+#: :func:`pipeline_from_spec`, each a step from today's way (the photos
+#: recipe at 20,000 pixels per image); measured with
+#: ``reference_halves.py --split val`` and ``video_keyframes.py``, see
+#: docs/reference.md.
+CANDIDATES = {
+    # today's way
+    "today": "photos+pixels_per_image=20000",
+    # the fit in a third of the time: SOM on 5,000 samples for 20 epochs,
+    # the MLP for 10 epochs at a learning rate of 0.005
+    "fast": "photos+pixels_per_image=20000+temperature=0.6"
+    "+quantizer__max_samples=5000+quantizer__n_epochs=20"
+    "+classifier__max_iter=10+classifier__learning_rate_init=0.005",
+    # + a context pyramid at 4, 8 and 16 px only (32 px learns the
+    # reference's layout)
+    "fast-c16": "fast+extractor__context=4/8/16",
+    # + 25 colours, soft decoding at T = 1
+    "c16-25": "fast-c16+quantizer__n_rows=5+quantizer__n_cols=5+temperature=1.0",
+}
+
+
 def pipeline_from_spec(spec):
     """An unfitted pipeline from ``'recipe+param=value+...'``.
 
@@ -29,7 +50,8 @@ def pipeline_from_spec(spec):
     ``'soft'``, ``None``), or several separated by ``/`` for a tuple
     (``classifier__hidden_layer_sizes=32/32``, ``extractor__context=4/8``;
     one element and a trailing ``/`` for a 1-tuple, ``32/``). The result
-    has ``random_state=0`` unless the spec sets it.
+    has ``random_state=0`` unless the spec sets it. ``recipe`` may also be
+    a name of :data:`CANDIDATES`, whose settings come first.
 
     >>> pipeline_from_spec("photos+temperature=0.5").temperature
     0.5
@@ -41,6 +63,9 @@ def pipeline_from_spec(spec):
     from somcolor.pretrained import recipe
 
     name, *settings = spec.split("+")
+    while name in CANDIDATES:  # a named candidate: its spec, then the rest
+        name, *first = CANDIDATES[name].split("+")
+        settings = first + settings
     params = {}
     for setting in settings:
         key, sep, text = setting.partition("=")

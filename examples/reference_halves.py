@@ -24,8 +24,9 @@ Methods (:data:`METHODS`; a new one is one small function there):
 * ``fit_reference``: ``somcolor.fit_reference([reference], random_state=0)``,
   listed only when somcolor has it;
 * ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
-  name (``somcolor.pretrained.recipe``, ``random_state=0``) with those
-  ``ColorizerPipeline`` parameters set (``_configs.pipeline_from_spec``),
+  name (``somcolor.pretrained.recipe``, ``random_state=0``; or a named
+  candidate of ``_configs.CANDIDATES``) with those ``ColorizerPipeline``
+  parameters set (``_configs.pipeline_from_spec``),
   for example ``photos+pixels_per_image=5000+max_training_size=200``
   (a tuple's elements separated by ``/``: ``extractor__context=4/8``).
 
@@ -44,7 +45,7 @@ import warnings
 
 import numpy as np
 from _anchors import welsh_transfer
-from _configs import pipeline_from_spec
+from _configs import CANDIDATES, pipeline_from_spec
 from _judge import Judge
 
 import somcolor
@@ -142,7 +143,9 @@ def main():
     )
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METHODS and "+" not in n]
+    unknown = [
+        n for n in names if n not in METHODS and "+" not in n and n not in CANDIDATES
+    ]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
     try:

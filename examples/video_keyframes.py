@@ -31,8 +31,9 @@ that a temporal method sees the frames in order):
 * ``fit_reference``: ``somcolor.fit_reference(keyframes, random_state=0)``,
   listed only when somcolor has it;
 * ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
-  name (``somcolor.pretrained.recipe``, ``random_state=0``) with those
-  ``ColorizerPipeline`` parameters set (``_configs.pipeline_from_spec``),
+  name (``somcolor.pretrained.recipe``, ``random_state=0``; or a named
+  candidate of ``_configs.CANDIDATES``) with those ``ColorizerPipeline``
+  parameters set (``_configs.pipeline_from_spec``),
   fit on the keyframes, every frame colorized on its own.
 
 Besides the total time, each table gives the method's median time per
@@ -54,7 +55,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _configs import pipeline_from_spec
+from _configs import CANDIDATES, pipeline_from_spec
 from _judge import Judge
 from skimage import io as skio
 from skimage.util import img_as_float
@@ -216,7 +217,9 @@ def main():
     parser.add_argument("--n-jobs", type=int, default=2, help="for the scoring")
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
-    unknown = [n for n in names if n not in METHODS and "+" not in n]
+    unknown = [
+        n for n in names if n not in METHODS and "+" not in n and n not in CANDIDATES
+    ]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
     try:
