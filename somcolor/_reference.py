@@ -109,3 +109,81 @@ def pixel_features(
             )
         )
     return np.hstack(blocks)
+
+
+def edge_weights(lightness, edge_sigma):
+    """4-neighbour edge weights ``exp(-(dL / sigma)^2)`` (horizontal, vertical)."""
+    lightness = np.asarray(lightness, dtype=np.float64)
+    horizontal = np.exp(-((np.diff(lightness, axis=1) / edge_sigma) ** 2))
+    vertical = np.exp(-((np.diff(lightness, axis=0) / edge_sigma) ** 2))
+    return horizontal, vertical
+
+
+def _laplacian(horizontal, vertical):
+    """Graph Laplacian of the 4-neighbour grid with the given edge weights."""
+    from scipy import sparse
+
+    height, width = vertical.shape[0] + 1, horizontal.shape[1] + 1
+    index = np.arange(height * width).reshape(height, width)
+    first = np.concatenate([index[:, :-1].ravel(), index[:-1, :].ravel()])
+    second = np.concatenate([index[:, 1:].ravel(), index[1:, :].ravel()])
+    weight = np.concatenate([horizontal.ravel(), vertical.ravel()])
+    adjacency = sparse.coo_matrix(
+        (
+            np.concatenate([weight, weight]),
+            (np.concatenate([first, second]), np.concatenate([second, first])),
+        ),
+        shape=(height * width, height * width),
+    ).tocsr()
+    return sparse.diags(np.asarray(adjacency.sum(axis=1)).ravel()) - adjacency
+
+
+def wls_solve(lightness, chroma, weights, smoothness, edge_sigma):
+    """Exact minimiser of the solver's energy (SciPy sparse direct solve).
+
+    ``(W + smoothness * Lap_a) x = W d`` for both planes of ``chroma``.
+    """
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+
+    horizontal, vertical = edge_weights(lightness, edge_sigma)
+    w = np.asarray(weights, dtype=np.float64).ravel()
+    system = sparse.diags(w) + smoothness * _laplacian(horizontal, vertical)
+    factor = splu(system.tocsc())
+    out = np.empty(np.shape(chroma))
+    for k in range(2):
+        out[..., k] = factor.solve(w * np.ravel(chroma[..., k])).reshape(
+            np.shape(lightness)
+        )
+    return out
+
+
+def _line_solve(w, a, smoothness, values):
+    """``(diag(w) + smoothness * Lap_a) y = w * values`` on one line (banded)."""
+    from scipy.linalg import solve_banded
+
+    n = len(w)
+    if n == 1:
+        return values.copy()
+    off = -smoothness * a
+    diagonal = w.astype(np.float64).copy()
+    diagonal[:-1] += smoothness * a
+    diagonal[1:] += smoothness * a
+    banded = np.zeros((3, n))
+    banded[0, 1:] = off
+    banded[1] = diagonal
+    banded[2, :-1] = off
+    return solve_banded((1, 1), banded, w[:, None] * values)
+
+
+def line_pass(weights, horizontal, vertical, smoothness, chroma):
+    """One pass of the fast global smoother: every row, then every column.
+
+    ``chroma`` of shape (H, W, 2); returns the new estimate.
+    """
+    out = np.array(chroma, dtype=np.float64)
+    for r in range(out.shape[0]):
+        out[r] = _line_solve(weights[r], horizontal[r], smoothness, out[r])
+    for c in range(out.shape[1]):
+        out[:, c] = _line_solve(weights[:, c], vertical[:, c], smoothness, out[:, c])
+    return out

@@ -39,8 +39,44 @@ import numpy as np
 #: the rows for the whole block).
 COLUMN_BLOCK = 32
 
+#: Images with fewer pixels are solved by one thread: each parallel loop
+#: wakes the worker threads, which costs more than the loop on small images
+#: and much more on a busy machine, where a woken thread waits for a core.
+PARALLEL_MIN_PIXELS = 1 << 17
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+
+class _Compiled(tuple):
+    """A kernel compiled twice: ``.serial`` and ``.parallel`` (``prange``)."""
+
+    __slots__ = ()
+
+    @property
+    def serial(self):
+        return self[0]
+
+    @property
+    def parallel(self):
+        return self[1]
+
+    def __call__(self, parallel):
+        return self[1] if parallel else self[0]
+
+
+def _serial_and_parallel(**options):
+    """Compile a function with ``prange`` loops both serially and in parallel."""
+
+    def compile_twice(func):
+        return _Compiled(
+            (
+                numba.njit(cache=True, nogil=True, **options)(func),
+                numba.njit(cache=True, nogil=True, parallel=True, **options)(func),
+            )
+        )
+
+    return compile_twice
+
+
+@_serial_and_parallel()
 def edge_weights(y, inv_sigma2, ah, av):
     """``a = exp(-(y_p - y_q)^2 * inv_sigma2)`` on every 4-neighbour edge."""
     height, width = y.shape
@@ -89,7 +125,7 @@ def _solve_line(w, a, lam, x0, x1, c_prime, d0, d1):
         x1[i] = d1[i] - c_prime[i] * x1[i + 1]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _row_pass(w, ah, lam, x):
     height, width = w.shape
     for r in numba.prange(height):
@@ -99,7 +135,7 @@ def _row_pass(w, ah, lam, x):
         _solve_line(w[r], ah[r], lam, x[0, r], x[1, r], c_prime, d0, d1)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _column_pass(w, av, lam, x):
     """The column solves, a block of columns per task, swept down the rows."""
     height, width = w.shape
@@ -144,19 +180,18 @@ def _column_pass(w, av, lam, x):
                 x[1, i, c] = d1[i, j] - c_prime[i, j] * x[1, i + 1, c]
 
 
-@numba.njit(cache=True, nogil=True)
-def line_pass(w, ah, av, lam, x):
+def line_pass(w, ah, av, lam, x, parallel=True):
     """One pass of the fast global smoother: every row, then every column.
 
     Each row (then column) of ``x`` (shape ``(2, H, W)``) is replaced by the
     minimiser of the energy restricted to that line, with the line's
     current values as data: ``(diag(w) + lam * Lap_a) y = w * x``.
     """
-    _row_pass(w, ah, lam, x)
-    _column_pass(w, av, lam, x)
+    _row_pass(parallel)(w, ah, lam, x)
+    _column_pass(parallel)(w, av, lam, x)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _padded_edges(ah, av, eh, ev):
     """Edge weights with a zero weight on every edge to the ghost border.
 
@@ -187,7 +222,7 @@ def _stencil(eh, ev, p, k, i, j):
     )
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+@_serial_and_parallel(fastmath=True)
 def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
     """Diagonal, ``r = b - A x`` and ``p = r / diag``; returns ``r . p`` per plane.
 
@@ -221,7 +256,24 @@ def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
     return rz0, rz1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+@_serial_and_parallel(fastmath=True)
+def _norms(b, inv_diag):
+    """``b . b / diag`` per plane (``b`` unpadded, ``inv_diag`` padded)."""
+    height, width = b.shape[1], b.shape[2]
+    n0 = 0.0
+    n1 = 0.0
+    for i in numba.prange(height):
+        s0 = 0.0
+        s1 = 0.0
+        for j in range(width):
+            s0 += b[0, i, j] * b[0, i, j] * inv_diag[i + 1, j + 1]
+            s1 += b[1, i, j] * b[1, i, j] * inv_diag[i + 1, j + 1]
+        n0 += s0
+        n1 += s1
+    return n0, n1
+
+
+@_serial_and_parallel(fastmath=True)
 def _product(w, eh, ev, lam, p, out):
     """``out = A p`` (interior); returns ``p . A p`` per plane."""
     height, width = w.shape
@@ -243,7 +295,7 @@ def _product(w, eh, ev, lam, p, out):
     return pap0, pap1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+@_serial_and_parallel(fastmath=True)
 def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
     """``x += alpha p``, ``r -= alpha A p`` (interior); returns ``r . r / diag``."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
@@ -266,7 +318,7 @@ def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
     return rz0, rz1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+@_serial_and_parallel(fastmath=True)
 def _direction(res, p, beta0, beta1, inv_diag):
     """``p = r / diag + beta p`` (interior)."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
@@ -276,44 +328,48 @@ def _direction(res, p, beta0, beta1, inv_diag):
             p[1, i, j] = res[1, i, j] * inv_diag[i, j] + beta1 * p[1, i, j]
 
 
-@numba.njit(cache=True, nogil=True)
-def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol):
+def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol, parallel=True):
     """Jacobi-preconditioned conjugate gradients on ``(W + lam Lap_a) x = b``.
 
     Both planes of ``x`` (the starting point on entry, the solution on exit)
     are iterated together, each with its own step sizes, until the
-    preconditioned residual norm of each falls below ``tol`` times its first
-    value, or for ``max_iter`` iterations. Returns the iterations run.
+    preconditioned residual norm of each falls below ``tol`` times its
+    value for ``x = 0`` (that of ``b``), or for ``max_iter`` iterations.
+    Returns the iterations run.
 
     The iteration runs on copies with a one-pixel border of zero edge
-    weight, so the stencil needs no test for the image's edges.
+    weight, so the stencil needs no test for the image's edges. This loop
+    is Python: each step is one compiled loop over the image (``parallel``
+    chooses the kernels), and the calls cost microseconds.
     """
     height, width = w.shape
     dtype = x.dtype
     eh = np.empty((height + 2, width + 1), dtype=dtype)
     ev = np.empty((height + 1, width + 2), dtype=dtype)
-    _padded_edges(ah, av, eh, ev)
+    _padded_edges(parallel)(ah, av, eh, ev)
     xp = np.zeros((2, height + 2, width + 2), dtype=dtype)
     xp[:, 1 : height + 1, 1 : width + 1] = x
     inv_diag = np.ones((height + 2, width + 2), dtype=dtype)
     res = np.empty_like(xp)
     p = np.empty_like(xp)
     ap = np.zeros_like(xp)
-    rz0, rz1 = _start(w, eh, ev, lam, b, xp, inv_diag, res, p)
-    stop0 = rz0 * tol * tol
-    stop1 = rz1 * tol * tol
+    product, step, direction = _product(parallel), _step(parallel), _direction(parallel)
+    rz0, rz1 = _start(parallel)(w, eh, ev, lam, b, xp, inv_diag, res, p)
+    bb0, bb1 = _norms(parallel)(b, inv_diag)
+    stop0 = bb0 * tol * tol
+    stop1 = bb1 * tol * tol
     iterations = max_iter
     for it in range(max_iter):
         if rz0 <= stop0 and rz1 <= stop1:
             iterations = it
             break
-        pap0, pap1 = _product(w, eh, ev, lam, p, ap)
+        pap0, pap1 = product(w, eh, ev, lam, p, ap)
         alpha0 = rz0 / pap0 if pap0 > 0 else 0.0
         alpha1 = rz1 / pap1 if pap1 > 0 else 0.0
-        new0, new1 = _step(xp, res, p, ap, alpha0, alpha1, inv_diag)
+        new0, new1 = step(xp, res, p, ap, alpha0, alpha1, inv_diag)
         beta0 = new0 / rz0 if rz0 > 0 else 0.0
         beta1 = new1 / rz1 if rz1 > 0 else 0.0
         rz0, rz1 = new0, new1
-        _direction(res, p, beta0, beta1, inv_diag)
+        direction(res, p, beta0, beta1, inv_diag)
     x[:] = xp[:, 1 : height + 1, 1 : width + 1]
     return iterations

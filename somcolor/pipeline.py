@@ -162,12 +162,12 @@ class ColorizerPipeline(BaseEstimator):
         grey image's smooth regions and stops at its edges, and where the
         model is unsure the colour fades towards grey (``fade``). Hints
         (``predict(..., hints=...)``) always go through the solver.
-    fade : float, default=0.001
+    fade : float, default=1e-4
         Weight of grey (U = V = 0) at every pixel in the solver, against at
-        most 0.03 for the model's colour where it is sure: the larger, the
+        most 0.01 for the model's colour where it is sure: the larger, the
         more an unsure prediction fades to grey. Used with ``refine`` and
         hints.
-    smoothness : float, default=1.0
+    smoothness : float, default=3.0
         The solver's weight of equal colour across smooth edges (its
         ``lambda``): the larger, the further colour spreads. Used with
         ``refine`` and hints.
@@ -235,8 +235,8 @@ class ColorizerPipeline(BaseEstimator):
         rebalance=None,
         predict_scale="input",
         refine=False,
-        fade=0.001,
-        smoothness=1.0,
+        fade=1e-4,
+        smoothness=3.0,
     ):
         self.quantizer = quantizer
         self.extractor = extractor
@@ -698,9 +698,7 @@ def _predict_serial(task, model, verbose):
     steer = hints is not None or model.refine
     hints = [None] * len(images) if hints is None else hints
     out = []
-    for grey, hint in zip(
-        progress(images, verbose=verbose, desc="colorizing"), hints
-    ):
+    for grey, hint in zip(progress(images, verbose=verbose, desc="colorizing"), hints):
         lightness = grey_to_lightness(grey)
         if steer:
             out.append(model._steered_rgb(lightness, hint))

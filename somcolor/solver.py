@@ -73,7 +73,8 @@ def edge_weights(lightness, edge_sigma):
     height, width = lightness.shape
     horizontal = np.empty((height, max(width - 1, 0)))
     vertical = np.empty((max(height - 1, 0), width))
-    _solver_kernels.edge_weights(
+    parallel = lightness.size >= _solver_kernels.PARALLEL_MIN_PIXELS
+    _solver_kernels.edge_weights(parallel)(
         lightness, 1.0 / float(edge_sigma) ** 2, horizontal, vertical
     )
     return horizontal, vertical
@@ -191,11 +192,20 @@ def _solve(lightness, chroma, weights, smoothness, edge_sigma, passes, max_iter,
     weights = np.ascontiguousarray(weights)
     planes = np.ascontiguousarray(np.moveaxis(chroma, -1, 0))
     x = planes.copy()
+    parallel = weights.size >= _solver_kernels.PARALLEL_MIN_PIXELS
     for lam in _schedule(smoothness, passes):
-        _solver_kernels.line_pass(weights, horizontal, vertical, lam, x)
+        _solver_kernels.line_pass(weights, horizontal, vertical, lam, x, parallel)
     if max_iter:
         b = planes * weights
         _solver_kernels.conjugate_gradients(
-            weights, horizontal, vertical, float(smoothness), b, x, max_iter, tol
+            weights,
+            horizontal,
+            vertical,
+            float(smoothness),
+            b,
+            x,
+            max_iter,
+            tol,
+            parallel,
         )
     return np.moveaxis(x, 0, -1)

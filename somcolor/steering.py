@@ -40,15 +40,15 @@ __all__ = ["check_hints", "hints_from_rgba", "Hint"]
 #: :data:`MODEL_WEIGHT`, so a hint is all but a hard constraint).
 HINT_WEIGHT = 100.0
 #: Data weight of the model's chroma where it is certain.
-MODEL_WEIGHT = 0.03
+MODEL_WEIGHT = 0.01
 #: (U, V) distance at which the model's weight has halved: its weight is
 #: ``MODEL_WEIGHT * s^2 / (s^2 + uncertainty)``.
 UNCERTAINTY_SCALE = 10.0
 #: Ridge penalties of the adaptation to hints, per hinted pixel: the
 #: codebook colours (towards the fitted ones) and the hidden-layer head
 #: (towards zero).
-CODEBOOK_RIDGE = 30.0
-HEAD_RIDGE = 300.0
+CODEBOOK_RIDGE = 10.0
+HEAD_RIDGE = 100.0
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,7 @@ def _one_hint(hint, shape, index):
         return None
     if not isinstance(hint, (tuple, list)) or len(hint) != 2:
         raise TypeError(
-            f"{name} must be None or a pair (mask, colours), got "
-            f"{type(hint).__name__}."
+            f"{name} must be None or a pair (mask, colours), got {type(hint).__name__}."
         )
     mask, colours = hint
     mask = np.asarray(mask)
@@ -395,10 +394,10 @@ def steered_chroma(lightness, hint, backend, *, fade, smoothness):
 
 
 #: The solver's settings in the pipeline (see :func:`somcolor.solver.solve_chroma`).
-EDGE_SIGMA = 5.0
+EDGE_SIGMA = 2.5
 PASSES = 3
-MAX_ITER = 30
-TOL = 1e-4
+MAX_ITER = 100
+TOL = 1e-5
 
 
 def paste(rgb, lightness, hint):
