@@ -12,7 +12,8 @@ hints=...)``, ``ColorizerPipeline(refine=True)``):
    at the hinted pixels (pulled towards the fitted codebook), and what is
    left is regressed on the network's last hidden layer (a linear head,
    pulled towards zero, its intercept free): the model's colours for the
-   whole image move towards the hints, texture by texture.
+   whole image move towards the hints, texture by texture (no colour moves
+   everywhere alike: the head's intercept is pulled towards zero too).
 2. **Weigh**: every pixel gets data for the solver: the hint's chroma with a
    strong weight; the (adapted) model's chroma with a weight that falls with
    its uncertainty (the expected squared distance of the codebook colours
@@ -230,7 +231,8 @@ def adapted_colours(weights, hidden, target, share, colours):
     -------
     colours : ndarray of shape (K, 2)
     head : ndarray of shape (n_hidden + 1, 2)
-        Empty (0 rows) without ``hidden``.
+        Weights of the hidden outputs and (last row) the intercept. Empty
+        (0 rows) without ``hidden``.
     """
     k = len(colours)
     weighted = weights * share[:, None]
@@ -241,12 +243,7 @@ def adapted_colours(weights, hidden, target, share, colours):
     residual = target - weights @ adapted
     design = np.column_stack([hidden, np.ones(len(hidden))])
     gram = (design * share[:, None]).T @ design
-    penalty = np.full(design.shape[1], HEAD_RIDGE)
-    penalty[-1] = 0.0  # the intercept (a shift of every colour) is free
-    gram[np.diag_indices_from(gram)] += penalty
-    # A tiny ridge on the intercept too, in case every hinted pixel has the
-    # same hidden output and the system is singular.
-    gram[-1, -1] += 1e-9 * max(share.sum(), 1.0)
+    gram[np.diag_indices_from(gram)] += HEAD_RIDGE
     head = np.linalg.solve(gram, (design * share[:, None]).T @ residual)
     return adapted, head
 
