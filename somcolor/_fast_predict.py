@@ -376,12 +376,11 @@ def predict(model, grey_images, tile_pixels=TILE_PIXELS, hints=None):
     """
     inputs, stacked = _grey_inputs(grey_images)
     compiled = _Model(model, tile_pixels)
-    if hints is None and not model.refine:
-        out = [compiled.rgb(codes, grey) for codes, grey in inputs]
-    else:
-        hints = [None] * len(inputs) if hints is None else hints
-        out = [
-            compiled.steered_rgb(codes, grey, hint)
-            for (codes, grey), hint in zip(inputs, hints)
-        ]
+    hints = [None] * len(inputs) if hints is None else hints
+    out = [
+        compiled.steered_rgb(codes, grey, hint)
+        if hint is not None or model.refine
+        else compiled.rgb(codes, grey)
+        for (codes, grey), hint in zip(inputs, hints)
+    ]
     return images_like(out, stacked)

@@ -222,17 +222,19 @@ def _stencil(eh, ev, p, k, i, j):
     )
 
 
-@_serial_and_parallel(fastmath=True)
-def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
-    """Diagonal, ``r = b - A x`` and ``p = r / diag``; returns ``r . p`` per plane.
+@_serial_and_parallel()
+def _start(w, eh, ev, lam, b, x, inv_diag, res, p, partial):
+    """Diagonal, ``r = b - A x`` and ``p = r / diag``; ``r . p`` per row and plane.
 
     Padded planes (see :func:`_padded_edges`); borders of ``res`` and ``p``
-    are set to zero.
+    are set to zero. ``partial[i]`` receives row ``i``'s share of the dot
+    products, summed by the caller in a fixed order, so that the result does
+    not depend on how the rows were shared out between threads.
     """
     height, width = w.shape
-    rz0 = 0.0
-    rz1 = 0.0
     for i in numba.prange(height + 2):
+        partial[i, 0] = 0.0
+        partial[i, 1] = 0.0
         for j in range(width + 2):
             if i == 0 or i == height + 1 or j == 0 or j == width + 1:
                 for k in range(2):
@@ -251,34 +253,28 @@ def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
             res[1, i, j] = r1
             p[0, i, j] = r0 * inv
             p[1, i, j] = r1 * inv
-            rz0 += r0 * r0 * inv
-            rz1 += r1 * r1 * inv
-    return rz0, rz1
+            partial[i, 0] += r0 * r0 * inv
+            partial[i, 1] += r1 * r1 * inv
 
 
-@_serial_and_parallel(fastmath=True)
-def _norms(b, inv_diag):
-    """``b . b / diag`` per plane (``b`` unpadded, ``inv_diag`` padded)."""
+@_serial_and_parallel()
+def _norms(b, inv_diag, partial):
+    """``b . b / diag`` per row and plane (``b`` unpadded, ``inv_diag`` padded)."""
     height, width = b.shape[1], b.shape[2]
-    n0 = 0.0
-    n1 = 0.0
     for i in numba.prange(height):
         s0 = 0.0
         s1 = 0.0
         for j in range(width):
             s0 += b[0, i, j] * b[0, i, j] * inv_diag[i + 1, j + 1]
             s1 += b[1, i, j] * b[1, i, j] * inv_diag[i + 1, j + 1]
-        n0 += s0
-        n1 += s1
-    return n0, n1
+        partial[i, 0] = s0
+        partial[i, 1] = s1
 
 
-@_serial_and_parallel(fastmath=True)
-def _product(w, eh, ev, lam, p, out):
-    """``out = A p`` (interior); returns ``p . A p`` per plane."""
+@_serial_and_parallel()
+def _product(w, eh, ev, lam, p, out, partial):
+    """``out = A p`` (interior); ``p . A p`` per row and plane."""
     height, width = w.shape
-    pap0 = 0.0
-    pap1 = 0.0
     for i in numba.prange(1, height + 1):
         s0 = 0.0
         s1 = 0.0
@@ -290,17 +286,14 @@ def _product(w, eh, ev, lam, p, out):
             out[1, i, j] = a1
             s0 += p[0, i, j] * a0
             s1 += p[1, i, j] * a1
-        pap0 += s0
-        pap1 += s1
-    return pap0, pap1
+        partial[i, 0] = s0
+        partial[i, 1] = s1
 
 
-@_serial_and_parallel(fastmath=True)
-def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
-    """``x += alpha p``, ``r -= alpha A p`` (interior); returns ``r . r / diag``."""
+@_serial_and_parallel()
+def _step(x, res, p, ap, alpha0, alpha1, inv_diag, partial):
+    """``x += alpha p``, ``r -= alpha A p`` (interior); ``r . r / diag`` per row."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
-    rz0 = 0.0
-    rz1 = 0.0
     for i in numba.prange(1, height + 1):
         s0 = 0.0
         s1 = 0.0
@@ -313,12 +306,11 @@ def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
             res[1, i, j] = r1
             s0 += r0 * r0 * inv_diag[i, j]
             s1 += r1 * r1 * inv_diag[i, j]
-        rz0 += s0
-        rz1 += s1
-    return rz0, rz1
+        partial[i, 0] = s0
+        partial[i, 1] = s1
 
 
-@_serial_and_parallel(fastmath=True)
+@_serial_and_parallel()
 def _direction(res, p, beta0, beta1, inv_diag):
     """``p = r / diag + beta p`` (interior)."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
@@ -340,7 +332,9 @@ def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol, parallel=True):
     The iteration runs on copies with a one-pixel border of zero edge
     weight, so the stencil needs no test for the image's edges. This loop
     is Python: each step is one compiled loop over the image (``parallel``
-    chooses the kernels), and the calls cost microseconds.
+    chooses the kernels), and the calls cost microseconds. Dot products are
+    summed row by row, then over the rows in a fixed order: the result is
+    the same whatever the number of threads.
     """
     height, width = w.shape
     dtype = x.dtype
@@ -354,8 +348,12 @@ def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol, parallel=True):
     p = np.empty_like(xp)
     ap = np.zeros_like(xp)
     product, step, direction = _product(parallel), _step(parallel), _direction(parallel)
-    rz0, rz1 = _start(parallel)(w, eh, ev, lam, b, xp, inv_diag, res, p)
-    bb0, bb1 = _norms(parallel)(b, inv_diag)
+    partial = np.zeros((height + 2, 2))
+    _start(parallel)(w, eh, ev, lam, b, xp, inv_diag, res, p, partial)
+    rz0, rz1 = partial.sum(axis=0)
+    partial[:] = 0.0
+    _norms(parallel)(b, inv_diag, partial)
+    bb0, bb1 = partial.sum(axis=0)
     stop0 = bb0 * tol * tol
     stop1 = bb1 * tol * tol
     iterations = max_iter
@@ -363,10 +361,14 @@ def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol, parallel=True):
         if rz0 <= stop0 and rz1 <= stop1:
             iterations = it
             break
-        pap0, pap1 = product(w, eh, ev, lam, p, ap)
+        partial[:] = 0.0
+        product(w, eh, ev, lam, p, ap, partial)
+        pap0, pap1 = partial.sum(axis=0)
         alpha0 = rz0 / pap0 if pap0 > 0 else 0.0
         alpha1 = rz1 / pap1 if pap1 > 0 else 0.0
-        new0, new1 = step(xp, res, p, ap, alpha0, alpha1, inv_diag)
+        partial[:] = 0.0
+        step(xp, res, p, ap, alpha0, alpha1, inv_diag, partial)
+        new0, new1 = partial.sum(axis=0)
         beta0 = new0 / rz0 if rz0 > 0 else 0.0
         beta1 = new1 / rz1 if rz1 > 0 else 0.0
         rz0, rz1 = new0, new1

@@ -695,12 +695,11 @@ def _predict_serial(task, model, verbose):
     if model._fast_path_applicable():
         return _fast_predict.predict(model, grey_images, hints=hints)
     images, stacked = check_images(grey_images, color=False, name="grey_images")
-    steer = hints is not None or model.refine
     hints = [None] * len(images) if hints is None else hints
     out = []
     for grey, hint in zip(progress(images, verbose=verbose, desc="colorizing"), hints):
         lightness = grey_to_lightness(grey)
-        if steer:
+        if hint is not None or model.refine:
             out.append(model._steered_rgb(lightness, hint))
         else:
             out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))

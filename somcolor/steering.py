@@ -33,6 +33,7 @@ import numpy as np
 
 from . import _options
 from ._images import check_images
+from ._parallel import one_blas_thread
 from .color import rgb_to_luv
 
 __all__ = ["check_hints", "hints_from_rgba", "Hint"]
@@ -287,8 +288,10 @@ def forward(classifier, features):
 
     For an ``MLPClassifier``: the scores before the output activation (one
     column per class, or one logistic column) and the last hidden layer's
-    output, as the compiled path computes them. For another classifier: the
-    log of ``predict_proba`` and no hidden layer (None).
+    output, as the compiled path computes them, with one BLAS thread (so
+    that the result does not depend on the process's thread settings). For
+    another classifier: the log of ``predict_proba`` and no hidden layer
+    (None).
     """
     from sklearn.neural_network import MLPClassifier
     from sklearn.neural_network._base import ACTIVATIONS
@@ -299,11 +302,12 @@ def forward(classifier, features):
     h = np.asarray(features, dtype=classifier.coefs_[0].dtype)
     hidden = h
     n_layers = len(classifier.coefs_)
-    for layer, (w, b) in enumerate(zip(classifier.coefs_, classifier.intercepts_)):
-        hidden = h
-        h = h @ w + b
-        if layer < n_layers - 1:
-            ACTIVATIONS[classifier.activation](h)
+    with one_blas_thread():
+        for layer, (w, b) in enumerate(zip(classifier.coefs_, classifier.intercepts_)):
+            hidden = h
+            h = h @ w + b
+            if layer < n_layers - 1:
+                ACTIVATIONS[classifier.activation](h)
     return h, hidden
 
 

@@ -1,5 +1,9 @@
 """The edge-aware chroma solver, ``somcolor.solver.solve_chroma``.
 
+Its iterations run in float32, so solutions are compared to 1e-3 (chroma
+values up to about 100); the kernels themselves are compared in float64 in
+``tests/test_solver_kernels.py``.
+
 The reference is SciPy's sparse direct solve of the same system
 (``somcolor._reference.wls_solve``); the fast global smoother's passes are
 compared with banded solves line by line (``_reference.line_pass``).
@@ -35,7 +39,8 @@ def test_converged_solution_is_the_exact_minimiser(smoothness, edge_sigma):
         tol=1e-13,
     )
     expected = _reference.wls_solve(lightness, chroma, weights, smoothness, edge_sigma)
-    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    # The iterations run in float32 (chroma up to about 100).
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
 
 
 def test_passes_alone_are_the_fast_global_smoother():
@@ -45,7 +50,7 @@ def test_passes_alone_are_the_fast_global_smoother():
     expected = chroma
     for lam in _schedule(2.0, 3):
         expected = _reference.line_pass(weights, horizontal, vertical, lam, expected)
-    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)  # float32
     # Min et al.'s schedule: three passes, each a quarter of the last,
     # summing to 1.5 * (16 + 4 + 1) / 63 of the smoothness.
     np.testing.assert_allclose(_schedule(2.0, 3), [16 / 21, 4 / 21, 1 / 21])
@@ -68,7 +73,7 @@ def test_constant_data_gives_the_same_constant():
     lightness, _, weights = _problem(seed=2)
     chroma = np.broadcast_to([12.0, -7.0], lightness.shape + (2,))
     got = solve_chroma(lightness, chroma, weights, smoothness=5.0)
-    np.testing.assert_allclose(got, chroma, atol=1e-9)
+    np.testing.assert_allclose(got, chroma, atol=1e-4)
 
 
 def test_linear_in_the_data():
@@ -79,7 +84,7 @@ def test_linear_in_the_data():
         return solve_chroma(lightness, d, weights, max_iter=3000, tol=1e-13)
 
     np.testing.assert_allclose(
-        solve(2.0 * chroma - other), 2.0 * solve(chroma) - solve(other), atol=1e-6
+        solve(2.0 * chroma - other), 2.0 * solve(chroma) - solve(other), atol=1e-3
     )
 
 
