@@ -265,13 +265,15 @@ class _Model:
             _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
         return out
 
-    def steered_rgb(self, codes, grey, hint):
+    def steered_rgb(self, codes, grey, hint, previous=None, steadiness=0.0):
         """Colour image of one grey input, steered by hints or refined.
 
         The model's chroma and uncertainty at its working scale
         (:func:`~somcolor._colorize_kernels.steer_tiles`), adapted to the
-        hints, through the solver (:func:`somcolor.steering.steered_chroma`),
-        then joined with the full-size lightness.
+        hints, through the solver (:func:`somcolor.steering.steered_chroma`;
+        ``previous`` and ``steadiness`` for a film's frames), then joined
+        with the full-size lightness. Returns the image and its
+        :class:`~somcolor.steering.Carry` for the next frame.
         """
         scaled = _scaled_lightness(codes, grey)
         small = _options.training_scale_shape(self.model, scaled.shape)
@@ -282,6 +284,8 @@ class _Model:
             _Steering(self, work),
             fade=float(self.model.fade),
             smoothness=float(self.model.smoothness),
+            previous=previous,
+            steadiness=steadiness,
         )
         out = np.empty(scaled.shape + (3,))
         with numba.parallel_chunksize(16):
@@ -291,7 +295,8 @@ class _Model:
                 _source(codes, scaled),
                 out,
             )
-        return steering.paste(out, 100.0 * scaled, hint)
+        rgb = steering.paste(out, 100.0 * scaled, hint)
+        return rgb, steering.Carry(100.0 * work, chroma)
 
 
 class _Steering:
@@ -378,7 +383,7 @@ def predict(model, grey_images, tile_pixels=TILE_PIXELS, hints=None):
     compiled = _Model(model, tile_pixels)
     hints = [None] * len(inputs) if hints is None else hints
     out = [
-        compiled.steered_rgb(codes, grey, hint)
+        compiled.steered_rgb(codes, grey, hint)[0]
         if hint is not None or model.refine
         else compiled.rgb(codes, grey)
         for (codes, grey), hint in zip(inputs, hints)

@@ -529,8 +529,11 @@ class ColorizerPipeline(BaseEstimator):
         uv = self._chroma_at_own_scale(_options.shrink(lightness, small))
         return _options.enlarge(uv, lightness.shape)
 
-    def _steered_rgb(self, lightness, hint):
-        """Colour image of one grey image through the solver (reference path)."""
+    def _steered_rgb(self, lightness, hint, previous=None, steadiness=0.0):
+        """Colour image of one grey image through the solver (reference path).
+
+        Returns the image and its :class:`~somcolor.steering.Carry`.
+        """
         small = _options.training_scale_shape(self, lightness.shape)
         work = lightness if small is None else _options.shrink(lightness, small)
         chroma = steering.steered_chroma(
@@ -539,10 +542,12 @@ class ColorizerPipeline(BaseEstimator):
             _ReferenceSteering(self, work),
             fade=float(self.fade),
             smoothness=float(self.smoothness),
+            previous=previous,
+            steadiness=steadiness,
         )
-        if small is not None:
-            chroma = _options.enlarge(chroma, lightness.shape)
-        return steering.paste(luv_to_rgb(lightness, chroma), lightness, hint)
+        full = chroma if small is None else _options.enlarge(chroma, lightness.shape)
+        rgb = steering.paste(luv_to_rgb(lightness, full), lightness, hint)
+        return rgb, steering.Carry(work, chroma)
 
     @bounded_in_dask_workers
     def predict_labels(self, grey_images):
@@ -700,7 +705,7 @@ def _predict_serial(task, model, verbose):
     for grey, hint in zip(progress(images, verbose=verbose, desc="colorizing"), hints):
         lightness = grey_to_lightness(grey)
         if hint is not None or model.refine:
-            out.append(model._steered_rgb(lightness, hint))
+            out.append(model._steered_rgb(lightness, hint)[0])
         else:
             out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))
     return images_like(out, stacked)

@@ -190,8 +190,21 @@ def solve_chroma(
     )
 
 
-def _solve(lightness, chroma, weights, smoothness, edge_sigma, passes, max_iter, tol):
+def _solve(
+    lightness,
+    chroma,
+    weights,
+    smoothness,
+    edge_sigma,
+    passes,
+    max_iter,
+    tol,
+    start=None,
+):
     """:func:`solve_chroma` on checked float64 input.
+
+    ``start`` (shape (H, W, 2)): where the iterations start, instead of
+    ``chroma``.
 
     The iterations run in float32 (the loops are limited by memory traffic,
     and chroma needs no more than float32's seven digits); the line
@@ -203,7 +216,10 @@ def _solve(lightness, chroma, weights, smoothness, edge_sigma, passes, max_iter,
     )
     weights = np.ascontiguousarray(weights, dtype=SOLVER_DTYPE)
     planes = np.ascontiguousarray(np.moveaxis(chroma, -1, 0), dtype=SOLVER_DTYPE)
-    x = planes.copy()
+    if start is None:
+        x = planes.copy()
+    else:
+        x = np.ascontiguousarray(np.moveaxis(start, -1, 0), dtype=SOLVER_DTYPE)
     parallel = weights.size >= _solver_kernels.PARALLEL_MIN_PIXELS
     for lam in _schedule(smoothness, passes):
         _solver_kernels.line_pass(weights, horizontal, vertical, lam, x, parallel)

@@ -355,7 +355,31 @@ def decode(scores, hidden, colours, soft, temperature, head):
 # -- the three steps ---------------------------------------------------------
 
 
-def steered_chroma(lightness, hint, backend, *, fade, smoothness):
+@dataclass(frozen=True)
+class Carry:
+    """What one frame of a film leaves to the next: its lightness and chroma.
+
+    At the model's working scale (see :func:`steered_chroma`).
+    """
+
+    lightness: np.ndarray
+    chroma: np.ndarray
+
+
+def temporal_weights(lightness, previous, steadiness):
+    """Weight of the previous frame's chroma at each pixel.
+
+    ``steadiness`` where the lightness has not changed, falling as
+    ``exp(-(dL / TEMPORAL_SIGMA)^2)`` where it has (something moved): the
+    colour of a still pixel stays, a moving one is coloured afresh.
+    """
+    change = (lightness - previous.lightness) / TEMPORAL_SIGMA
+    return steadiness * np.exp(-(change**2))
+
+
+def steered_chroma(
+    lightness, hint, backend, *, fade, smoothness, previous=None, steadiness=0.0
+):
     """Chroma of one image at the model's working scale, steered.
 
     Parameters
@@ -371,6 +395,12 @@ def steered_chroma(lightness, hint, backend, *, fade, smoothness):
         w, 2), uncertainty (h, w)).
     fade, smoothness : float
         Weight of grey, and the solver's smoothness.
+    previous : Carry, optional
+        The previous frame of a film (same working size): its chroma is one
+        more datum, weighted by :func:`temporal_weights`, and the solver
+        starts from it (few iterations, no smoother passes).
+    steadiness : float, default=0.0
+        The weight of the previous frame's chroma where nothing moved.
 
     Returns
     -------
@@ -389,8 +419,25 @@ def steered_chroma(lightness, hint, backend, *, fade, smoothness):
         )
     chroma, uncertainty = backend.everywhere(colours, head)
     data, weights = data_terms(chroma, uncertainty, fade, share, hint_chroma)
+    if previous is None or previous.chroma.shape[:2] != lightness.shape:
+        return _solve(
+            lightness, data, weights, smoothness, EDGE_SIGMA, PASSES, MAX_ITER, TOL
+        )
+    still = temporal_weights(lightness, previous, steadiness)
+    total = weights + still
+    data = (weights[..., None] * data + still[..., None] * previous.chroma) / total[
+        ..., None
+    ]
     return _solve(
-        lightness, data, weights, smoothness, EDGE_SIGMA, PASSES, MAX_ITER, TOL
+        lightness,
+        data,
+        total,
+        smoothness,
+        EDGE_SIGMA,
+        0,
+        FRAME_MAX_ITER,
+        TOL,
+        start=previous.chroma,
     )
 
 
@@ -399,6 +446,11 @@ EDGE_SIGMA = 2.5
 PASSES = 3
 MAX_ITER = 100
 TOL = 1e-5
+#: Conjugate-gradient iterations for a frame of a film, started from the
+#: previous frame's chroma.
+FRAME_MAX_ITER = 20
+#: Lightness change (L units) at which a pixel counts as moved.
+TEMPORAL_SIGMA = 3.0
 
 
 def paste(rgb, lightness, hint):
