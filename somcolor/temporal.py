@@ -65,7 +65,7 @@ class FrameColorizer:
     >>> frames = to_grey([right[::4, ::4], right[::4, ::4]])
     >>> film = [colorize(frame, k) for k, frame in enumerate(frames)]
     >>> film[1].shape
-    (120, 180, 3)
+    (125, 186, 3)
     """
 
     def __init__(self, model, *, steadiness=STEADINESS, keyframes=None):
