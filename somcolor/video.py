@@ -420,6 +420,8 @@ class VideoReader:
         file (None when the container does not say, as in mkv and webm).
     duration : float or None
         A file's duration in seconds, as its container declares it.
+    has_audio : bool
+        Whether a file holds sound too (which the frames leave out).
     grey : bool
         Whether the first frame is stored grey (one channel); such frames
         are read as 2-D arrays.
@@ -455,6 +457,7 @@ class VideoReader:
         self.names = None
         self.codec = None
         self.duration = None
+        self.has_audio = False
         self._files = None
         if fps is not None:
             fps = _check_fps(fps)
@@ -529,6 +532,7 @@ class VideoReader:
                 elif stream.duration and stream.time_base:
                     self.duration = float(stream.duration * stream.time_base)
                 self.codec = stream.codec_context.name
+                self.has_audio = bool(container.streams.audio)
                 first = next(container.decode(stream), None)
                 if first is None:
                     raise VideoFileError(f"{path}: holds no frame that decodes.")
@@ -1294,7 +1298,8 @@ class VideoSummary:
         (writing): they run in three threads, so ``seconds`` approaches the
         largest of them rather than their sum.
     notes : list of str
-        What was written otherwise than asked (a pixel format changed).
+        What was written otherwise than read or asked: the source's sound
+        left out, a pixel format changed.
     frames_per_second : float
         Frames written per second of wall time (a property).
 
@@ -1509,16 +1514,16 @@ def colorize_video(
 
     Notes
     -----
-    Sound is not copied (somcolor writes the picture only); frames are
-    written at a constant rate.
+    Sound is not copied (somcolor writes the picture only; the summary's
+    notes say so when the source has some); frames are written at a
+    constant rate, the source's average.
 
     Examples
     --------
     >>> import os, tempfile
     >>> import numpy as np
     >>> from skimage import data
-    >>> from somcolor import ColorizerPipeline
-    >>> from somcolor.video import colorize_video
+    >>> from somcolor import ColorizerPipeline, colorize_video
     >>> photo = data.astronaut()[::8, ::8]  # 64 x 64
     >>> model = ColorizerPipeline(pixels_per_image=2000, random_state=0)
     >>> model = model.fit([photo])
@@ -1571,11 +1576,15 @@ def colorize_video(
         if conflicts:
             raise _exists_error(output / conflicts[0], "output frame")
     frame_rate = fps if fps is not None else reader.fps
+    notes = []
+    if getattr(reader, "has_audio", False):
+        notes.append(
+            "the source's sound is not copied: somcolor writes the picture only"
+        )
 
     decode_busy = [0.0]
     colorize_busy = 0.0
     writer = encoder = None
-    notes = []
     frames = reader.frames(grey=True, _busy=decode_busy)
     expected = getattr(reader, "_expected_frames", lambda: reader.n_frames)()
     bar = progress(total=expected, verbose=verbose, desc="colorizing", unit="frame")

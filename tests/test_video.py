@@ -637,3 +637,26 @@ def test_without_pyav_files_say_how_to_install_it_and_folders_work(
         colorize_video(to_rgb, source, tmp_path / "out.mp4")
     assert colorize_video(to_rgb, source, tmp_path / "out").frames == 2
     assert leftovers(tmp_path, "in") == ["film.mp4", "out"]
+
+
+def test_sound_is_left_out_and_said(av, tmp_path):
+    path = tmp_path / "talkie.mkv"
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
+        audio = container.add_stream("aac", rate=44100)
+        for k, frame in enumerate(synthetic_frames(10)):
+            container.mux(video.encode(av.VideoFrame.from_ndarray(frame, "rgb24")))
+            samples = np.zeros((1, 1764), np.float32)  # 1/25 s of silence
+            sound = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            sound.sample_rate, sound.pts = 44100, k * 1764
+            container.mux(audio.encode(sound))
+        container.mux(video.encode(None))
+        container.mux(audio.encode(None))
+    assert open_video(path).has_audio
+    summary = colorize_video(to_rgb, path, tmp_path / "out.mp4")
+    assert summary.frames == 10
+    assert summary.notes == [
+        "the source's sound is not copied: somcolor writes the picture only"
+    ]
+    assert not open_video(tmp_path / "out.mp4").has_audio
