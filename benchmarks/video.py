@@ -152,7 +152,7 @@ def bench_decode(folder, mp4, n, repeat):
         ("`open_video(folder)`: the JPEG frames", folder_rgb),
     ]
     times = {label: [] for label, _ in cases}
-    for _ in range(repeat + 2):  # the cases alternate, to share the load
+    for _ in range(3 * repeat):  # the cases alternate, to share the load
         for label, fn in cases:
             start = time.perf_counter()
             count = fn()
@@ -164,7 +164,7 @@ def bench_decode(folder, mp4, n, repeat):
         anchor = anchor or seconds
         rows.append([label, fmt(n / seconds), fmt(anchor / seconds)])
     text = (
-        f"{n} frames; median of {repeat + 2}, the readers alternating. "
+        f"{n} frames; median of {3 * repeat}, the readers alternating. "
         "`open_video` opens the file twice (it checks the first frame "
         "decodes when opened). Frames decoded ahead in a background "
         "thread (two at most), converted to RGB with the YUV matrix the file "

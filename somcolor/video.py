@@ -84,16 +84,16 @@ VIDEO_SUFFIXES = {
 FOLDER_FPS = Fraction(25)
 
 #: Default chroma subsampling of written video: 4:2:0, what every player
-#: plays. Measured on DAVIS 2016 (``benchmarks/VIDEO.md``): see
-#: :class:`VideoWriter`.
+#: plays, and on DAVIS 2016 as close to the truth as 4:4:4 at the same
+#: size (``benchmarks/VIDEO.md``; see :class:`VideoWriter`).
 DEFAULT_PIX_FMT = "yuv420p"
 
 #: Default constant rate factor (quality; lower is better) per codec.
 DEFAULT_CRF = {"libx264": 18, "libvpx-vp9": 32}
 
-#: Default libx264 preset (speed against file size), chosen so that encoding
-#: 854x480 frames leaves most of two cores to the colorizer (see
-#: :class:`VideoWriter`).
+#: Default libx264 preset (speed against file size): twice as fast as
+#: ``veryfast`` for files 7% larger, so that encoding 854x480 frames leaves
+#: most of two cores to the colorizer (see :class:`VideoWriter`).
 DEFAULT_PRESET = "superfast"
 
 _PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p")
@@ -447,7 +447,7 @@ class VideoReader:
     [20, 40, 200]
     """
 
-    def __init__(self, path, *, fps=None, _probe=True):
+    def __init__(self, path, *, fps=None):
         self.path = Path(path)
         self.is_folder = self.path.is_dir()
         self.fps = None
@@ -461,16 +461,15 @@ class VideoReader:
         self._files = None
         if fps is not None:
             fps = _check_fps(fps)
-        if _probe:
-            if self.is_folder:
-                self._probe_folder(fps)
-            else:
-                if fps is not None:
-                    raise ValueError(
-                        "fps applies to a folder of frames only; a video file "
-                        f"has its own ({self.path})."
-                    )
-                self._probe_file()
+        if self.is_folder:
+            self._probe_folder(fps)
+        else:
+            if fps is not None:
+                raise ValueError(
+                    "fps applies to a folder of frames only; a video file has "
+                    f"its own ({self.path})."
+                )
+            self._probe_file()
 
     def __repr__(self):
         return (
@@ -918,28 +917,38 @@ class VideoWriter:
         Constant rate factor: the quality of a video file, lower is better
         (0 to 51 for H.264, 0 to 63 for VP9). Default
         :data:`DEFAULT_CRF`: 18 for H.264, about visually lossless; 32 for
-        VP9, a file of about the same size.
-    preset : str, default='veryfast'
+        VP9, a file 30% smaller at about the same CIEDE2000. On DAVIS 2016
+        ``cows`` (854x480, ``benchmarks/VIDEO.md``), CRF 18 takes 43 kB a
+        frame (8.6 Mbit/s at 25 frames/s on that grassy film) and moves a
+        colorized film 0.21 CIEDE2000 further from the truth (7.57 against
+        7.36 before encoding); CRF 23, 16 kB a frame and 0.41.
+    preset : str, default='superfast'
         libx264's speed against file size (``ultrafast`` ... ``veryslow``);
-        for VP9 the same names set libvpx's speed. At 854x480 on two busy
-        cores, libx264 encodes about 35 frames per second with
-        ``veryfast``, 15 with its own default ``medium`` for a file of the
-        same size at this quality, 100 with ``ultrafast`` for one twice as
-        large (``benchmarks/VIDEO.md``).
+        for VP9 the same names set libvpx's speed (``superfast``: real-time,
+        ``cpu-used`` 8). Encoding shares two cores with the colorizer, so it
+        must be cheap: on DAVIS ``cows`` at CRF 18, ``superfast`` encodes
+        118 frames/s, ``veryfast`` 52 and libx264's own default ``medium``
+        14, for files 7% larger than ``veryfast``'s and 11% smaller than
+        ``medium``'s at about the same CIEDE2000 (2.03, 1.95, 1.63);
+        ``ultrafast`` is no faster there and its files are 2.2 times larger.
     pix_fmt : {'yuv420p', 'yuv444p', 'yuv422p'}, default='yuv420p'
-        Chroma subsampling. 4:2:0 (``yuv420p``) stores the chroma at half
-        the width and height, which every player plays; for a colorizer it
-        is a real choice, since chroma is what it makes. 4:4:4 keeps it
-        whole, but browsers and many players do not play 4:4:4 H.264, and
-        it costs encoding time and size; the 4:2:0 error is measured in
-        ``benchmarks/VIDEO.md``. A frame of odd width or height in H.264 is
-        written 4:4:4 (libx264 needs even sizes for 4:2:0).
+        Chroma subsampling: a real choice for a colorizer, whose work is the
+        chroma. 4:2:0 (``yuv420p``) stores it at half the width and height,
+        and every player plays it; 4:4:4 keeps it whole, but browsers and
+        many players do not play 4:4:4 H.264. Measured on DAVIS ``cows``:
+        losslessly (CRF 0), 4:2:0 alone costs 0.42 CIEDE2000 on the true
+        frames and 0.57 on a colorizer's (the photos recipe fit on frame
+        0), with files a third smaller; at CRF 18 both give files of the
+        same size and 4:2:0 is the closer (2.03 against 2.22; colorized
+        2.11 against 2.45), and the colorized film is as far from the truth
+        in either (7.57 against 7.55). Hence 4:2:0. A frame of odd width or
+        height is written 4:4:4 in H.264, whose 4:2:0 needs even sizes.
     names : sequence of str, optional
         A folder output's file names, in frame order (their extension sets
         each file's format). Default ``00000.png``, ``00001.png``, ...
     quality : int in [1, 100], default=95
-        Quality of JPEG and WebP frames in a folder (see
-        :func:`somcolor._files.write_image`).
+        Quality of JPEG and WebP frames in a folder (JPEG without chroma
+        subsampling, as ``colorize_many`` writes them).
 
     Attributes
     ----------

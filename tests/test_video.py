@@ -660,3 +660,9 @@ def test_sound_is_left_out_and_said(av, tmp_path):
         "the source's sound is not copied: somcolor writes the picture only"
     ]
     assert not open_video(tmp_path / "out.mp4").has_audio
+
+
+def test_fps_is_for_folders(av, tmp_path):
+    path = write_video(tmp_path / "film.mp4", synthetic_frames(2))
+    with pytest.raises(ValueError, match="fps applies to a folder"):
+        open_video(path, fps=30)
