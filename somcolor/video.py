@@ -713,6 +713,10 @@ def open_video(path, *, fps=None) -> VideoReader:
     Returns
     -------
     video : VideoReader
+        Its frames are uint8: a video's frames are converted to RGB with
+        the YUV matrix and range the file is tagged with; a folder's images
+        are read as :func:`somcolor.colorize_many` reads them, 16-bit ones
+        rounded to 8 bits and transparency dropped.
 
     Raises
     ------
