@@ -365,7 +365,7 @@ def bench_loop(mp4, models, n, tmp, repeat):
         "alternating; 'serial': the same three stages one after the other in "
         "one thread. Stages: frames per second of each "
         "stage's own working time in the last threaded run (decode and make "
-        "grey / colorize / convert to uint8 and encode); with two cores "
+        "grey / the colorizer / encode); with two cores "
         "shared by the three threads (and FFmpeg's and numba's own), the "
         "threaded loop cannot beat the slowest stage alone.\n\n"
     )

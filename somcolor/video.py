@@ -1373,7 +1373,13 @@ def _same_path(a, b):
         return False
 
 
-def _check_colour(colour, index, shape):
+def _own_uint8(colour, index, shape):
+    """``colorize_frame``'s result, checked, as a new uint8 array.
+
+    A copy of its own, made before the frame is queued: a colorizer may
+    reuse one output buffer from frame to frame while the writing thread
+    still encodes the last (and uint8 takes an eighth of float64's memory).
+    """
     array = np.asarray(colour)
     if array.shape != (*shape, 3):
         raise ValueError(
@@ -1385,7 +1391,7 @@ def _check_colour(colour, index, shape):
             f"colorize_frame returned dtype {array.dtype} for frame {index}; "
             "expected float RGB in [0, 1] (or uint8)."
         )
-    return array
+    return array.copy() if array.dtype == np.uint8 else _unit_to_uint8(array)
 
 
 class _Encoder:
@@ -1476,7 +1482,9 @@ def colorize_video(
         uint8 ``(height, width)`` array of grey levels with the frame's CIE
         lightness (:func:`grey_levels`; the same as
         ``somcolor.to_grey`` rounded to 8 bits), ``index`` counts from 0;
-        ``rgb`` is ``(height, width, 3)``, float in [0, 1] or uint8.
+        ``rgb`` is ``(height, width, 3)``, float in [0, 1] or uint8, and
+        is copied (as uint8) before the next call, so the function may
+        reuse one output buffer.
         A fitted :class:`somcolor.ColorizerPipeline` ``model`` gives
         ``lambda grey, index: model.predict([grey])[0]``.
     source : str, path-like, VideoReader or iterable of ndarray
@@ -1631,7 +1639,7 @@ def colorize_video(
             began = time.perf_counter()
             colour = colorize_frame(grey, index)
             colorize_busy += time.perf_counter() - began
-            colour = _check_colour(colour, index, grey.shape)
+            colour = _own_uint8(colour, index, grey.shape)
             del grey
             encoder.put(colour)
             del colour

@@ -666,3 +666,15 @@ def test_fps_is_for_folders(av, tmp_path):
     path = write_video(tmp_path / "film.mp4", synthetic_frames(2))
     with pytest.raises(ValueError, match="fps applies to a folder"):
         open_video(path, fps=30)
+
+
+def test_colorizer_may_reuse_its_output_buffer(tmp_path):
+    buffer = np.empty((H, W, 3))
+
+    def colorize(grey, index):
+        buffer[...] = index / 20  # the same array every time
+        return buffer
+
+    colorize_video(colorize, synthetic_frames(12), tmp_path / "out")
+    levels = [int(frame[0, 0, 0]) for frame in open_video(tmp_path / "out")]
+    assert levels == [round(255 * k / 20) for k in range(12)]
