@@ -447,7 +447,9 @@ class VideoReader:
     [20, 40, 200]
     """
 
-    def __init__(self, path, *, fps=None):
+    def __init__(
+        self, path: "str | os.PathLike", *, fps: "float | Fraction | None" = None
+    ):
         self.path = Path(path)
         self.is_folder = self.path.is_dir()
         self.fps = None
@@ -608,7 +610,9 @@ class VideoReader:
                 )
             yield grey_levels(frame) if grey else frame
 
-    def frames(self, *, grey=False, prefetch=_QUEUE_FRAMES, _busy=None):
+    def frames(
+        self, *, grey: bool = False, prefetch: int = _QUEUE_FRAMES, _busy=None
+    ) -> Iterator[np.ndarray]:
         """Iterate over the frames in order, decoded in a background thread.
 
         Parameters
@@ -688,7 +692,9 @@ def _check_fps(fps):
     return Fraction(str(fps)) if isinstance(fps, float) else Fraction(fps)
 
 
-def open_video(path, *, fps=None) -> VideoReader:
+def open_video(
+    path: "str | os.PathLike", *, fps: "float | Fraction | None" = None
+) -> VideoReader:
     """Open a video file or a folder of numbered frames for reading.
 
     Checks the source at once (a file must decode its first frame; a
@@ -747,7 +753,9 @@ def open_video(path, *, fps=None) -> VideoReader:
     return VideoReader(path, fps=fps)
 
 
-def read_frames(path, indices, *, grey=False) -> list[np.ndarray]:
+def read_frames(
+    path: "str | os.PathLike", indices: "int | Iterable[int]", *, grey: bool = False
+) -> list[np.ndarray]:
     """Frames of a video by number (keyframes), decoding no further than needed.
 
     Parameters
@@ -984,16 +992,16 @@ class VideoWriter:
 
     def __init__(
         self,
-        path,
-        fps,
-        size,
+        path: "str | os.PathLike",
+        fps: "float | Fraction",
+        size: "tuple[int, int]",
         *,
-        overwrite=False,
-        crf=None,
-        preset=DEFAULT_PRESET,
-        pix_fmt=DEFAULT_PIX_FMT,
-        names=None,
-        quality=DEFAULT_QUALITY,
+        overwrite: bool = False,
+        crf: int | None = None,
+        preset: str = DEFAULT_PRESET,
+        pix_fmt: str = DEFAULT_PIX_FMT,
+        names: "Sequence[str] | None" = None,
+        quality: int = DEFAULT_QUALITY,
     ):
         self.path = Path(path)
         self.fps = _check_fps(fps)
@@ -1094,7 +1102,7 @@ class VideoWriter:
         else:
             self.abort()
 
-    def write(self, frame):
+    def write(self, frame: np.ndarray) -> None:
         """Append one frame.
 
         Parameters
@@ -1187,7 +1195,7 @@ class VideoWriter:
                 _place_file(self._tmp, self.path, self.overwrite)
         return self.path
 
-    def abort(self):
+    def abort(self) -> None:
         """Stop writing and remove the temporary output; ``path`` is untouched."""
         if not self._closed:
             self._closed = True
@@ -1452,11 +1460,11 @@ class _Encoder:
 
 def colorize_video(
     colorize_frame: Callable[[np.ndarray, int], np.ndarray],
-    source,
-    output,
+    source: "str | os.PathLike | VideoReader | Iterable[np.ndarray]",
+    output: "str | os.PathLike",
     *,
     overwrite: bool = False,
-    fps=None,
+    fps: "float | Fraction | None" = None,
     crf: int | None = None,
     preset: str = DEFAULT_PRESET,
     pix_fmt: str = DEFAULT_PIX_FMT,
