@@ -91,9 +91,9 @@ DEFAULT_PIX_FMT = "yuv420p"
 #: Default constant rate factor (quality; lower is better) per codec.
 DEFAULT_CRF = {"libx264": 18, "libvpx-vp9": 32}
 
-#: Default libx264 preset (speed against file size): twice as fast as
-#: ``veryfast`` for files 7% larger, so that encoding 854x480 frames leaves
-#: most of two cores to the colorizer (see :class:`VideoWriter`).
+#: Default libx264 preset (speed against file size): 1.6 to 2.4 times as
+#: fast as ``veryfast`` for files 7% larger, so that encoding 854x480 frames
+#: leaves most of two cores to the colorizer (see :class:`VideoWriter`).
 DEFAULT_PRESET = "superfast"
 
 _PIX_FMTS = ("yuv420p", "yuv422p", "yuv444p")
@@ -939,10 +939,11 @@ class VideoWriter:
         for VP9 the same names set libvpx's speed (``superfast``: real-time,
         ``cpu-used`` 8). Encoding shares two cores with the colorizer, so it
         must be cheap: on DAVIS ``cows`` at CRF 18, ``superfast`` encodes
-        118 frames/s, ``veryfast`` 52 and libx264's own default ``medium``
-        14, for files 7% larger than ``veryfast``'s and 11% smaller than
-        ``medium``'s at about the same CIEDE2000 (2.03, 1.95, 1.63);
-        ``ultrafast`` is no faster there and its files are 2.2 times larger.
+        81 frames/s, ``veryfast`` 48 and libx264's own default ``medium``
+        16 (1.6 to 2.4 times ``veryfast``'s speed over four runs on busy
+        cores), for files 7% larger than ``veryfast``'s and 11% smaller
+        than ``medium``'s at about the same CIEDE2000 (2.03, 1.95, 1.63);
+        ``ultrafast`` encodes 117, but its files are 2.2 times larger.
     pix_fmt : {'yuv420p', 'yuv444p', 'yuv422p'}, default='yuv420p'
         Chroma subsampling: a real choice for a colorizer, whose work is the
         chroma. 4:2:0 (``yuv420p``) stores it at half the width and height,
