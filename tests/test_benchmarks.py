@@ -63,3 +63,19 @@ def test_quick_scaling_benchmark_writes_every_case(tmp_path, run_quick):
     # A one-thread cluster's grid search is run by joblib in this process,
     # and the row says so.
     assert "1 worker(s) (joblib ran it in this process)" in text
+
+
+def test_quick_video_benchmark_writes_every_case(tmp_path, run_quick):
+    pytest.importorskip(
+        "av", reason='video files need PyAV: pip install "somcolor[video]"'
+    )
+    text = run_quick("benchmarks.video", tmp_path / "VIDEO.md")
+    for heading in (
+        "## Decoding",
+        "## Encoding: 4:2:0 or 4:4:4",
+        "## Encoding: presets",
+        "## The colorize_video loop",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    assert "4:2:0 adds" in text and "| trivial (grey to RGB) |" in text
