@@ -79,3 +79,14 @@ def test_quick_video_benchmark_writes_every_case(tmp_path, run_quick):
         assert heading in text
     assert "date:" in text and "versions:" in text and "command" in text
     assert "4:2:0 adds" in text and "| trivial (grey to RGB) |" in text
+
+
+def test_quick_steering_benchmark_writes_every_case(tmp_path, run_quick):
+    text = run_quick("benchmarks.steering", tmp_path / "STEERING.md")
+    for heading in (
+        "## The solver next to SciPy's direct solve",
+        "## predict with hints and refinement",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    assert "| shipped photos (training scale) |" in text
