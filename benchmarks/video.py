@@ -13,7 +13,7 @@ Cases (issue 20, items 3 and 4):
 
 * decoding: a DAVIS sequence (854x480 JPEG frames) encoded once to H.264
   mp4 (somcolor's defaults), read by plain PyAV (the anchor: FFmpeg's
-  threads, ``to_ndarray("rgb24")``), by :func:`somcolor.video.open_video`
+  threads, ``to_ndarray(format="rgb24")``), by :func:`somcolor.video.open_video`
   (RGB, and grey levels as :func:`~somcolor.video.colorize_video` takes
   them), and the JPEG folder itself;
 * encoding: :class:`somcolor.video.VideoWriter` per libx264 preset, 4:2:0
@@ -133,7 +133,7 @@ def bench_decode(folder, mp4, n, repeat):
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             return sum(
-                1 for f in container.decode(stream) if f.to_ndarray("rgb24").size
+                1 for f in container.decode(stream) if f.to_ndarray(format="rgb24").size
             )
 
     def somcolor_rgb():
@@ -146,7 +146,7 @@ def bench_decode(folder, mp4, n, repeat):
         return sum(1 for _ in open_video(folder))
 
     cases = [
-        ("plain PyAV: decode, `to_ndarray('rgb24')` (anchor)", plain_pyav),
+        ("plain PyAV: decode, `to_ndarray(format='rgb24')` (anchor)", plain_pyav),
         ("`open_video(mp4)`: RGB frames", somcolor_rgb),
         ("`open_video(mp4).frames(grey=True)`: grey levels", somcolor_grey),
         ("`open_video(folder)`: the JPEG frames", folder_rgb),
