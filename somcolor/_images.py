@@ -44,14 +44,19 @@ def _check_values(image, name, index):
     if image.dtype in (np.uint8, np.uint16):
         return
     if image.dtype.kind == "f":
-        if not np.all(np.isfinite(image)):
+        if not image.size:
+            return
+        # Two passes, no temporary: the minimum is NaN if any value is, and
+        # an infinity is the minimum or the maximum.
+        low, high = image.min(), image.max()
+        if not (np.isfinite(low) and np.isfinite(high)):
             raise ValueError(
                 f"{name}[{index}] contains NaN or infinity; expected finite values."
             )
-        if image.size and (image.min() < 0 or image.max() > 1):
+        if low < 0 or high > 1:
             raise ValueError(
                 f"{name}[{index}] has float values outside [0, 1] "
-                f"(min {image.min():.3g}, max {image.max():.3g}); float images "
+                f"(min {low:.3g}, max {high:.3g}); float images "
                 "must be scaled to [0, 1] (uint8 images may use 0..255)."
             )
         return
