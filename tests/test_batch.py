@@ -75,6 +75,7 @@ def test_rerun_skips_finished_files_and_never_overwrites(
     np.testing.assert_array_equal(skio.imread(keep), _expected(small_model, inputs[1]))
 
 
+@pytest.mark.slow  # process workers
 def test_same_files_with_process_workers_and_any_batch_size(
     small_model, small_rgb_images, tmp_path, monkeypatch
 ):

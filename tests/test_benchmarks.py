@@ -6,6 +6,8 @@ scripts still work, so that they cannot rot.
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the benchmark scripts
+
 
 @pytest.fixture
 def run_quick(run_from_repository):

@@ -25,6 +25,7 @@ def test_help():
     assert "colorize" in result.stdout
 
 
+@pytest.mark.slow  # the demo fits a model
 def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
     import os
 

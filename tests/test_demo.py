@@ -34,6 +34,7 @@ def test_one_title_per_panel():
         titled_side_by_side([np.zeros((20, 20))], ["a", "b"])
 
 
+@pytest.mark.slow  # a new process
 def test_titles_need_no_matplotlib():
     code = textwrap.dedent(
         """

@@ -350,6 +350,7 @@ _AS_NOBODY = textwrap.dedent(
 ).format(nobody=NOBODY)
 
 
+@pytest.mark.slow  # runs the command as another user
 @pytest.mark.skipif(
     not IS_ROOT, reason="not root: chmod 000 is tested in-process (unreadable.png)"
 )

@@ -155,6 +155,7 @@ def judged_bsds500(bsds500_test):
     return images, greys, lab, grey_delta
 
 
+@pytest.mark.slow  # colorizes 200 photographs per model
 @pytest.mark.parametrize("name", available())
 def test_shipped_models_score_what_their_cards_say_on_bsds500(name, judged_bsds500):
     # The figures of somcolor.metrics.evaluate (the card's), computed here with

@@ -257,6 +257,7 @@ def test_bad_files_get_a_message_and_the_server_goes_on(served, photos):
     assert _post(served, "camera.png", good).status_code == 200
 
 
+@pytest.mark.slow  # 24 megapixels
 def test_a_24_megapixel_photograph_is_colorized(served):
     grey = np.tile(np.linspace(0, 255, 6000).astype(np.uint8), (4000, 1))
     grey[::7] = 40  # some texture
@@ -630,6 +631,7 @@ def _somcolor(*args, **kwargs):
     )
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_without_a_model_file():
     shipped = list(web.shipped_models())
     if shipped:  # the shipped models are served
@@ -648,6 +650,7 @@ def test_serve_without_a_model_file():
         ]
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_refuses_an_unknown_model_in_one_line():
     missing = _somcolor("serve", "--model", "missing.skops")
     assert missing.returncode == 1
@@ -703,6 +706,7 @@ def _start_serving(args, env):
     return process, first
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_runs_until_interrupted_and_leaves_no_file(
     small_model_file, photos, tmp_path
 ):
@@ -732,6 +736,7 @@ def test_serve_runs_until_interrupted_and_leaves_no_file(
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_beyond_loopback_warns(small_model_file):
     process, first = _start_serving(
         ["--model", small_model_file, "--host", "0.0.0.0", "--port", "0"],
@@ -753,6 +758,7 @@ def test_serve_beyond_loopback_warns(small_model_file):
     assert process.returncode == 0
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_on_a_port_in_use_says_so(small_model_file):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -28,11 +28,14 @@ from skimage import data as skdata
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="the browser tests need Debian's chromium and chromium-driver "
-    "(apt-get install chromium chromium-driver; .ci/run installs them)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser
+    pytest.mark.skipif(
+        not (CHROMIUM and CHROMEDRIVER),
+        reason="the browser tests need Debian's chromium and chromium-driver "
+        "(apt-get install chromium chromium-driver; .ci/run installs them)",
+    ),
+]
 
 pytest.importorskip("starlette", reason="the web page needs '.[web]'")
 pytest.importorskip("selenium", reason="the browser tests drive chromium with selenium")
