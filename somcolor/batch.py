@@ -152,7 +152,7 @@ class ColorizeSummary:
     >>> from somcolor import ColorizeSummary
     >>> summary = ColorizeSummary(
     ...     written=[Path("out/a.png")],
-    ...     failed=[(Path("in/b.jpg"), "in/b.jpg: not a readable image")],
+    ...     failed=[(Path("in/b.jpg"), "in/b.jpg: the file is empty (0 bytes).")],
     ...     output_dir=Path("out"),
     ... )
     >>> summary.ok

@@ -214,7 +214,8 @@ def test_a_bad_file_shows_its_message_and_the_next_upload_works(
     _upload(browser, files / "notes.jpg")
     card = _wait_for(browser, lambda d: (_cards(d, "error") or [None])[0])
     message = card.find_element(By.CLASS_NAME, "error").text
-    assert message.startswith("notes.jpg: not a readable image")
+    assert message.startswith("notes.jpg: not an image somcolor can read")
+    assert "(JPEG, PNG, TIFF, BMP, GIF or WebP)" in message
     _upload(browser, files / "camera.png")
     done = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
     _wait_for(browser, lambda d: _picture_shown(done, "colorized"))
