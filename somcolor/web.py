@@ -158,6 +158,8 @@ def load_models(
         elif entry in shipped:
             chosen.append((entry, shipped[entry]))
         else:
+            from .pretrained import _did_you_mean
+
             known = (
                 f"shipped models: {', '.join(shipped)}"
                 if shipped
@@ -165,7 +167,7 @@ def load_models(
             )
             raise ValueError(
                 f"--model {entry!r}: no such model file, and not the name of a "
-                f"shipped model ({known})."
+                f"shipped model ({known}){_did_you_mean(entry, shipped) or '.'}"
             )
     named = {name for name, _ in chosen}
     chosen += [(name, loader) for name, loader in shipped.items() if name not in named]

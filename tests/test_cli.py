@@ -15,14 +15,65 @@ from somcolor._warnings import MIN_TRAINING_IMAGES as MIN_IMAGES
 from somcolor._warnings import MIN_TRAINING_PIXELS as MIN_PIXELS
 
 
-def test_help():
-    result = subprocess.run(
-        [sys.executable, "-m", "somcolor", "demo", "--help"],
+def _help(*command):
+    return subprocess.run(
+        [sys.executable, "-m", "somcolor", *command, "--help"],
         capture_output=True,
         text=True,
         check=True,
+    ).stdout
+
+
+def test_help_leads_with_what_needs_no_training():
+    # The first example of somcolor --help, and the one demo --help gives,
+    # colorize with a shipped model; training comes after.
+    shipped = "somcolor colorize photos old/ -o out/"
+    top = _help()
+    examples = re.findall(r"^\s+(somcolor \w+ .*)$", top, re.M)
+    assert examples[0] == shipped
+    assert top.index("No training needed") < top.index("somcolor fit")
+    demo = _help("demo")
+    assert "no training" in demo and shipped in demo
+
+
+def test_documented_exit_statuses(tmp_path, capsys):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    statuses = dict(re.findall(r"^- (\d+): ([^\n]*)", doc, re.M))
+    assert set(statuses) == {"0", "1", "2", "130"}
+    assert statuses["1"].startswith("bad input") and statuses["2"].startswith(
+        "a usage error"
     )
-    assert "colorize" in result.stdout
+    missing = str(tmp_path / "missing.png")
+    # Bad input: 1, one line.
+    assert main(["colorize", "photos", missing, "-o", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err.startswith("somcolor: error: ")
+    assert main(["colorize", "photo", missing, "-o", str(tmp_path / "o")]) == 1
+    assert "did you mean 'photos'?" in capsys.readouterr().err
+    # Usage errors: 2, with the usage line and "Error:".
+    for argv in (
+        ["fitt"],
+        ["colorize"],
+        ["colorize", "photos", "x", "-o", "o", "-j", "two"],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Usage: somcolor") and "\nError: " in err
+
+
+def test_a_misspelt_model_name_gets_a_suggestion(tmp_path, capsys):
+    photo = tmp_path / "photo.png"
+    skio.imsave(photo, skdata.astronaut()[::16, ::16])
+    for argv in (
+        ["evaluate", "photo", str(photo)],
+        ["colorize", "landscape", str(photo), "-o", str(tmp_path / "out")],
+        ["fit", str(photo), "-o", str(tmp_path / "m.skops"), "--recipe", "phots"],
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("somcolor: error: ") and "\n" not in err
+        assert err.endswith(("did you mean 'photos'?", "did you mean 'landscapes'?"))
 
 
 @pytest.mark.slow  # the demo fits a model

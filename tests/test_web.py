@@ -560,6 +560,10 @@ def test_load_models_refusals(tmp_path, small_model):
         web.load_models(["nothing"], shipped={"photos": lambda: small_model})
     with pytest.raises(ValueError, match="shipped models: photos"):
         web.load_models(["nothing"], shipped={"photos": lambda: small_model})
+    with pytest.raises(ValueError, match=r"\(shipped models: photos\); did you mean"):
+        web.load_models(["photo"], shipped={"photos": lambda: small_model})
+    with pytest.raises(ValueError, match=r"ships with this version of somcolor\)\.$"):
+        web.load_models(["photo"], shipped={})
     with pytest.raises(ValueError, match="missing.skops"):
         web.load_models([tmp_path / "missing.skops"])
     picture = tmp_path / "picture.skops"
