@@ -390,14 +390,28 @@ def colour_or_none(image):
     return rgb
 
 
+def _levels(image, top, dtype):
+    """``round(clip(image, 0, 1) * top)`` as ``dtype``, a band of rows at a
+    time (no float temporary the size of a large image)."""
+    from ._images import row_bands
+
+    image = np.asarray(image)
+    if image.ndim < 2:
+        return np.round(np.clip(image, 0.0, 1.0) * top).astype(dtype)
+    out = np.empty(image.shape, dtype=dtype)
+    for rows in row_bands(image.shape):
+        out[rows] = np.round(np.clip(image[rows], 0.0, 1.0) * top)
+    return out
+
+
 def to_uint8(image):
     """Float image in [0, 1] as 8-bit levels."""
-    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return _levels(image, 255.0, np.uint8)
 
 
 def to_uint16(image):
     """Float image in [0, 1] as 16-bit levels."""
-    return np.round(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    return _levels(image, 65535.0, np.uint16)
 
 
 #: Formats written with an alpha channel when the input had one.

@@ -7,7 +7,27 @@ argument, the offending image's index and what was expected.
 
 import numpy as np
 
-__all__ = ["check_images", "images_like"]
+__all__ = ["PIXELS_PER_STEP", "check_images", "images_like", "row_bands"]
+
+#: Pixels converted per step where a conversion goes a band of rows at a time
+#: (:func:`somcolor.to_grey`, 8-bit levels): a 24-megapixel photograph then
+#: needs no temporary arrays larger than a few bands, about 8 MB each.
+PIXELS_PER_STEP = 1 << 20
+
+
+def row_bands(shape, pixels=None):
+    """Slices of rows of an image of ``shape``, each of about ``pixels`` pixels
+    (:data:`PIXELS_PER_STEP` by default; at least one row).
+
+    Examples
+    --------
+    >>> from somcolor._images import row_bands
+    >>> row_bands((5, 4), pixels=8)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    pixels = PIXELS_PER_STEP if pixels is None else pixels
+    step = max(1, pixels // max(1, shape[1]))
+    return [slice(start, start + step) for start in range(0, shape[0], step)]
 
 
 _STACK_SHAPES = {2: "(n_images, height, width)", 3: "(n_images, height, width, 3)"}

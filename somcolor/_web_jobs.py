@@ -38,13 +38,8 @@ from ._files import (
     to_uint8,
 )
 
-#: Pixels converted per step (grey levels, 8-bit levels), so that a
-#: 24-megapixel photograph needs no more than a few arrays of this size
-#: beyond the colorization itself.
-PIXELS_PER_STEP = 1 << 20
-
 #: Largest photograph that the small lane takes, in pixels (about 250 MB at
-#: its peak, beside the large lane's up to 1.5 GB).
+#: its peak, beside the large lane's up to 1.3 GB).
 SMALL_PIXELS = 4_000_000
 
 #: How fast a waiting upload moves up the queue: each second it waits counts
@@ -77,39 +72,12 @@ def download_name(name: str, kind: str = "colorized") -> str:
     return f"{stem or 'photograph'}-{kind}.png"
 
 
-# -- pixels in bands ----------------------------------------------------------
-
-
-def _rows_in_steps(image):
-    step = max(1, PIXELS_PER_STEP // max(1, image.shape[1]))
-    for start in range(0, image.shape[0], step):
-        yield slice(start, start + step)
-
-
-def grey_of(image):
-    """:func:`somcolor._files.as_grey` of a read image, a band of rows at a time.
-
-    The conversion is pixel by pixel, so the result is the same as in one
-    go, with a bounded amount of memory beyond the result.
-    """
-    if image.ndim == 2 or image.shape[-1] == 2:
-        return as_grey(image)
-    grey = np.empty(image.shape[:2], dtype=np.float64)
-    for rows in _rows_in_steps(image):
-        grey[rows] = as_grey(image[rows])
-    return grey
+# -- pixels ---------------------------------------------------------------------
 
 
 def uint8_of(image):
-    """:func:`somcolor._files.to_uint8` (as ``somcolor colorize`` writes), a
-    band of rows at a time: the same levels, without float temporaries the
-    size of the whole image."""
-    if image.dtype == np.uint8:
-        return image
-    levels = np.empty(image.shape, dtype=np.uint8)
-    for rows in _rows_in_steps(image):
-        levels[rows] = to_uint8(image[rows])
-    return levels
+    """The 8-bit levels ``somcolor colorize`` writes (as they are if 8-bit)."""
+    return image if image.dtype == np.uint8 else to_uint8(image)
 
 
 def mean_ciede2000(truth, guess) -> float:
@@ -219,7 +187,7 @@ def colorize(model, upload: Upload, max_pixels: int) -> Result:
     start = time.perf_counter()
     image = _read(upload, max_pixels)
     rgb = colour_or_none(image)
-    grey = grey_of(image)
+    grey = as_grey(image)
     del image
     colour = model.predict([grey])[0]
     pngs = {"grey": _png(uint8_of(grey)), "colorized": _png(uint8_of(colour))}

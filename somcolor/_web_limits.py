@@ -37,9 +37,9 @@ class ServeLimits:
         declares it); 25 million lets a 24-megapixel camera photograph
         through. One photograph is colorized at a time, and beside it one
         small one (at most 4 megapixels), so that a small photograph never
-        waits behind a large one; a 24-megapixel photograph takes about
-        1.5 GB of memory at its peak (1.2 GB if grey), a small one at most
-        about 0.25 GB.
+        waits behind a large one; a 24-megapixel photograph took 1.3 GB of
+        memory at its peak (colour JPEG, scored; 1.05 GB grey) with the
+        shipped ``photos`` model, a small one takes at most about 0.25 GB.
     max_files : int, default=20
         Photographs the page sends in one go (more are listed as not
         colorized), and results in one zip.
