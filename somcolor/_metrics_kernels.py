@@ -4,40 +4,43 @@ Plain module-level functions, compiled lazily by numba on first call
 (``cache=True`` keeps the machine code between processes), so ``import
 somcolor`` compiles nothing and no estimator holds a compiled function.
 
-Each pixel pair goes from sRGB to CIELAB and to its CIEDE2000 difference in
-registers, with no intermediate image: scikit-image's
+Each row of a pair of images goes from sRGB to linear light, to CIELAB and
+to its CIEDE2000 differences in a few passes over buffers of one row (in
+cache), with no intermediate image: scikit-image's
 ``deltaE_ciede2000(rgb2lab(a), rgb2lab(b))``, the reference, builds about
-twenty arrays of the image's size on the way. The formulas are
-scikit-image's (``rgb2xyz`` and ``xyz2lab`` with the D65 white of the 2
-degree observer, ``deltaE_ciede2000``), which follow Sharma, Wu and Dalal,
-"The CIEDE2000 color-difference formula: implementation notes,
+twenty arrays of the image's size on the way. Rows run in parallel. The
+formulas are scikit-image's (``rgb2xyz`` and ``xyz2lab`` with the D65 white
+of the 2 degree observer, ``deltaE_ciede2000``), which follow Sharma, Wu and
+Dalal, "The CIEDE2000 color-difference formula: implementation notes,
 supplementary test data, and mathematical observations", Color Research and
 Application 30(1), 2005. tests/test_metrics_kernels.py checks the difference
 against their 34 published test pairs, and the whole path against
 scikit-image and :func:`somcolor._reference.ciede2000` to 1e-6.
 
 Speed comes from letting the compiler process several pixels at once (SIMD):
-the loop over a row calls no library function. The few transcendental
-functions are written here as arithmetic: cube and fifth roots by Newton's
-iteration from a polynomial start (the sRGB curve's power 2.4 is
-``x**2 * (x**2)**(1/5)``), exp(-u) by a Taylor polynomial of ``exp(-u/64)``
-squared six times, the sine of the hue rotation by its Taylor polynomial,
-and the arctangent by a polynomial after the usual octant reduction; each is
-within a few units in the last place of the library function (exp within
-64 times that, from the squarings; tested). The
-hue angles of Sharma's equations are handled as unit vectors: the mean hue
-is the bisector of the shorter arc (the angle rule of their equation 14),
-and the hue difference's half-angle sine is half the chord between the two
-unit vectors, signed as the turn from the first to the second (equation 10).
-Only the distance of the mean hue from 275 degrees (equation 17) needs an
-angle. Where the two hues are nearly opposite (within 1e-4 radians of 180
-degrees), the bisector is ill-conditioned and the rule's choice depends on
-rounding: those pixels, a few in a million, are recomputed with the angle
-formulas, as scikit-image computes them (:func:`ciede2000_lab_exact`).
+the loops over a row call no library function, and each is short enough
+that the processor overlaps many pixels' chains of roots and divisions. The
+few transcendental functions are written here as arithmetic: cube and fifth
+roots by Newton's iteration from a polynomial start (the sRGB curve's power
+2.4 is ``x**2 * (x**2)**(1/5)``), exp(-u) by a Taylor polynomial of
+``exp(-u/64)`` squared six times, the sine of the hue rotation by its Taylor
+polynomial, and the arctangent by a polynomial after the usual octant
+reduction, the long polynomials by Estrin's scheme; each is within a few
+units in the last place of the library function (exp within 64 times that,
+from the squarings; tested). The hue angles of Sharma's equations are
+handled as unit vectors: the mean hue is the bisector of the shorter arc
+(the angle rule of their equation 14), and the hue difference's half-angle
+sine is half the chord between the two unit vectors, signed as the turn
+from the first to the second (equation 10). Only the distance of the mean
+hue from 275 degrees (equation 17) needs an angle. Where the two hues are
+nearly opposite (within 1e-4 radians of 180 degrees), the bisector is
+ill-conditioned and the rule's choice depends on rounding: those pixels, a
+few in a million, are recomputed with the angle formulas, as scikit-image
+computes them (:func:`ciede2000_lab_exact`).
 
 Integer images are linearised through a table of every level (256 entries
 for uint8, 65536 for uint16); float images, read as values in [0, 1], through
-the formula.
+the formula. Measured in ``benchmarks/ciede2000.py``.
 """
 
 import math
@@ -100,7 +103,10 @@ _ATAN = (
     0.007157685073193042,
     0.05542371517774698,
     -0.07596830707297023,
-)
+    0.0,
+    0.0,
+    0.0,
+)  # (padded to 16 for _estrin16)
 # Taylor coefficients of exp (degree 15) and of sin(x) / x in x**2 (degree 18).
 _EXP = tuple(1.0 / math.factorial(k) for k in range(16))
 _SIN = tuple((-1.0) ** k / math.factorial(2 * k + 1) for k in range(10))
@@ -129,6 +135,32 @@ def linear_table(dtype):
 
 
 # -- elementary functions as arithmetic (no library call: vectorisable) --------
+
+
+@numba.njit(**_JIT)
+def _estrin16(x, c):
+    """``sum(c[k] * x**k)`` for 16 coefficients, by Estrin's scheme: four
+    levels of independent products instead of Horner's chain of fifteen, so
+    that the processor overlaps them."""
+    x2 = x * x
+    x4 = x2 * x2
+    x8 = x4 * x4
+    q0 = (c[0] + c[1] * x) + (c[2] + c[3] * x) * x2
+    q1 = (c[4] + c[5] * x) + (c[6] + c[7] * x) * x2
+    q2 = (c[8] + c[9] * x) + (c[10] + c[11] * x) * x2
+    q3 = (c[12] + c[13] * x) + (c[14] + c[15] * x) * x2
+    return (q0 + q1 * x4) + (q2 + q3 * x4) * x8
+
+
+@numba.njit(**_JIT)
+def _estrin10(x, c):
+    """``sum(c[k] * x**k)`` for 10 coefficients, by Estrin's scheme."""
+    x2 = x * x
+    x4 = x2 * x2
+    x8 = x4 * x4
+    q0 = (c[0] + c[1] * x) + (c[2] + c[3] * x) * x2
+    q1 = (c[4] + c[5] * x) + (c[6] + c[7] * x) * x2
+    return (q0 + q1 * x4) + (c[8] + c[9] * x) * x8
 
 
 @numba.njit(**_JIT)
@@ -185,22 +217,7 @@ def fifth_root(w):
 def exp_minus(u):
     """``exp(-u)`` for ``u >= 0`` (0 beyond u = 40, where it is below 5e-18)."""
     y = -min(u, 40.0) * (1.0 / 64.0)
-    e = _EXP[15]
-    e = e * y + _EXP[14]
-    e = e * y + _EXP[13]
-    e = e * y + _EXP[12]
-    e = e * y + _EXP[11]
-    e = e * y + _EXP[10]
-    e = e * y + _EXP[9]
-    e = e * y + _EXP[8]
-    e = e * y + _EXP[7]
-    e = e * y + _EXP[6]
-    e = e * y + _EXP[5]
-    e = e * y + _EXP[4]
-    e = e * y + _EXP[3]
-    e = e * y + _EXP[2]
-    e = e * y + _EXP[1]
-    e = e * y + _EXP[0]
+    e = _estrin16(y, _EXP)
     for _ in range(6):
         e = e * e
     return e if u <= 40.0 else 0.0
@@ -209,18 +226,7 @@ def exp_minus(u):
 @numba.njit(**_JIT)
 def sin_small(x):
     """``sin(x)`` for ``|x| <= pi / 2``."""
-    x2 = x * x
-    p = _SIN[9]
-    p = p * x2 + _SIN[8]
-    p = p * x2 + _SIN[7]
-    p = p * x2 + _SIN[6]
-    p = p * x2 + _SIN[5]
-    p = p * x2 + _SIN[4]
-    p = p * x2 + _SIN[3]
-    p = p * x2 + _SIN[2]
-    p = p * x2 + _SIN[1]
-    p = p * x2 + _SIN[0]
-    return x * p
+    return x * _estrin10(x * x, _SIN)
 
 
 @numba.njit(**_JIT)
@@ -235,20 +241,7 @@ def atan2(y, x):
     numerator = small - big if reduce else small
     denominator = small + big if reduce else big
     w = numerator / denominator if big > 0.0 else 0.0  # |w| <= tan(pi/8)
-    w2 = w * w
-    p = _ATAN[12]
-    p = p * w2 + _ATAN[11]
-    p = p * w2 + _ATAN[10]
-    p = p * w2 + _ATAN[9]
-    p = p * w2 + _ATAN[8]
-    p = p * w2 + _ATAN[7]
-    p = p * w2 + _ATAN[6]
-    p = p * w2 + _ATAN[5]
-    p = p * w2 + _ATAN[4]
-    p = p * w2 + _ATAN[3]
-    p = p * w2 + _ATAN[2]
-    p = p * w2 + _ATAN[1]
-    p = p * w2 + _ATAN[0]
+    p = _estrin16(w * w, _ATAN)
     a = w * p + (_QUARTER_PI if reduce else 0.0)
     a = _HALF_PI - a if ay > ax else a
     a = math.pi - a if x < 0.0 else a
@@ -375,30 +368,36 @@ def _delta_e_row(lab1, lab2, out):
     """CIEDE2000 of CIELAB colours ``(3, W)`` pairwise, into ``out`` ``(W,)``.
 
     :func:`ciede2000_lab_exact` with hues as unit vectors (see the module
-    notes) in a loop the compiler vectorises; then, with angles, the pairs
-    whose hues are within :data:`OPPOSITE_HUES` of opposite.
+    notes), in four loops the compiler vectorises, each short enough that
+    the processor overlaps many pixels (one loop over the whole formula is
+    held up by its long chain of dependent roots and divisions); then, with
+    angles, the pairs whose hues are within :data:`OPPOSITE_HUES` of
+    opposite.
     """
     width = lab1.shape[1]
-    for j in range(width):  # vectorised
-        L1, a1, b1 = lab1[0, j], lab1[1, j], lab1[2, j]
-        L2, a2, b2 = lab2[0, j], lab2[1, j], lab2[2, j]
+    work = np.empty((6, width), dtype=np.float64)
+    scale, cp_mean, c_term, dh_term, cos_h, sin_h = (
+        work[0],
+        work[1],
+        work[2],
+        work[3],
+        work[4],
+        work[5],
+    )
+    for j in range(width):  # equations 2 to 3: a' = (1 + G) a
+        a1, b1, a2, b2 = lab1[1, j], lab1[2, j], lab2[1, j], lab2[2, j]
         c_mean = 0.5 * (math.sqrt(a1 * a1 + b1 * b1) + math.sqrt(a2 * a2 + b2 * b2))
         c7 = _pow7(c_mean)
-        scale = 1.0 + 0.5 * (1.0 - math.sqrt(c7 / (c7 + _25_POW_7)))
-        a1p = a1 * scale
-        a2p = a2 * scale
+        scale[j] = 1.0 + 0.5 * (1.0 - math.sqrt(c7 / (c7 + _25_POW_7)))
+    for j in range(width):  # equations 4 to 14, with unit hue vectors
+        a1p, b1 = lab1[1, j] * scale[j], lab1[2, j]
+        a2p, b2 = lab2[1, j] * scale[j], lab2[2, j]
         c1 = math.sqrt(a1p * a1p + b1 * b1)
         c2 = math.sqrt(a2p * a2p + b2 * b2)
-
-        l_mean_50 = 0.5 * (L1 + L2) - 50.0
-        sq = l_mean_50 * l_mean_50
-        root = math.sqrt(20.0 + sq)
-        l_term = (L2 - L1) * root / (root + 0.015 * sq)  # (L2 - L1) / S_L
-        cp_mean = 0.5 * (c1 + c2)
-        c_term = (c2 - c1) / (1.0 + 0.045 * cp_mean)
-
-        # Unit hue vectors. Where a chroma is 0, the hue terms are 0 whatever
-        # the hues (equations 10 and 14), and zero vectors keep them finite.
+        cp_mean[j] = 0.5 * (c1 + c2)
+        c_term[j] = (c2 - c1) / (1.0 + 0.0225 * (c1 + c2))  # dC' / S_C
+        # Where a chroma is 0, the hue terms are 0 whatever the hues, and zero
+        # vectors keep them finite.
         cc = c1 * c2
         inv = 1.0 / cc if cc > 0.0 else 0.0
         u1x, u1y = a1p * c2 * inv, b1 * c2 * inv
@@ -407,14 +406,17 @@ def _delta_e_row(lab1, lab2, out):
         # the chord between the unit vectors, and dh turns from the first hue
         # to the second.
         dx, dy = u1x - u2x, u1y - u2y
-        dh_term = math.sqrt(cc * (dx * dx + dy * dy))
-        dh_term = -dh_term if u1x * u2y - u1y * u2x < 0.0 else dh_term
-        # Equation 14: the mean hue bisects the shorter arc; equation 15's
-        # cosines of its multiples from its cosine and sine.
+        dh = math.sqrt(cc * (dx * dx + dy * dy))
+        dh = -dh if u1x * u2y - u1y * u2x < 0.0 else dh
+        # Equation 14: the mean hue bisects the shorter arc.
         mx, my = u1x + u2x, u1y + u2y
         m = math.sqrt(mx * mx + my * my)
         inv_m = 1.0 / m if m > 0.0 else 0.0
-        c, s = mx * inv_m, my * inv_m
+        cos_h[j], sin_h[j] = mx * inv_m, my * inv_m
+        opposite = (cc > 0.0) & (m < 2.0 * OPPOSITE_HUES)
+        dh_term[j] = np.nan if opposite else dh  # NaN: redone with angles
+    for j in range(width):  # equations 15 to 16 and the sum but the rotation
+        c, s = cos_h[j], sin_h[j]
         c2h = 2.0 * c * c - 1.0
         s2h = 2.0 * s * c
         c3h = c * c2h - s * s2h
@@ -428,21 +430,27 @@ def _delta_e_row(lab1, lab2, out):
             + 0.32 * (c3h * _COS_6 - s3h * _SIN_6)
             - 0.20 * (c4h * _COS_63 + s4h * _SIN_63)
         )
-        h_term = dh_term / (1.0 + 0.015 * cp_mean * t)
-        # Equation 17: the mean hue in [0, 360) less 275 degrees; from -275 to
-        # -180 (a mean hue below 95 degrees) the Gaussian is below 1e-22.
+        h_term = dh_term[j] / (1.0 + 0.015 * cp_mean[j] * t)
+        L1, L2 = lab1[0, j], lab2[0, j]
+        l_mean_50 = 0.5 * (L1 + L2) - 50.0
+        sq = l_mean_50 * l_mean_50
+        root = math.sqrt(20.0 + sq)
+        l_term = (L2 - L1) * root / (root + 0.015 * sq)  # dL' / S_L
+        cp7 = _pow7(cp_mean[j])
+        rc = 2.0 * math.sqrt(cp7 / (cp7 + _25_POW_7))
+        out[j] = l_term * l_term + c_term[j] * c_term[j] + h_term * h_term
+        dh_term[j] = rc * c_term[j] * h_term  # R_C dC' dH' / (S_C S_H)
+    for j in range(width):  # equation 17: the rotation, and the root
+        c, s = cos_h[j], sin_h[j]
+        # The mean hue in [0, 360) less 275 degrees; from -275 to -180 (a
+        # mean hue below 95 degrees) the Gaussian is below 1e-22.
         delta = _DEG_PER_RAD * atan2(
             _COS_275 * s - _SIN_275 * c, _COS_275 * c + _SIN_275 * s
         )
         delta = delta - 360.0 if delta >= 85.0 else delta
         x = delta * (1.0 / 25.0)
-        cp7 = _pow7(cp_mean)
-        rc = 2.0 * math.sqrt(cp7 / (cp7 + _25_POW_7))
-        r_term = -sin_small(2.0 * _RAD_30 * exp_minus(x * x)) * rc * c_term * h_term
-        total = l_term * l_term + c_term * c_term + h_term * h_term + r_term
-        result = math.sqrt(total) if total > 0.0 else 0.0
-        opposite = (cc > 0.0) & (m < 2.0 * OPPOSITE_HUES)
-        out[j] = np.nan if opposite else result
+        total = out[j] - sin_small(2.0 * _RAD_30 * exp_minus(x * x)) * dh_term[j]
+        out[j] = 0.0 if total <= 0.0 else math.sqrt(total)  # NaN stays NaN
     for j in range(width):
         if math.isnan(out[j]):
             out[j] = ciede2000_lab_exact(
