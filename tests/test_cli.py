@@ -107,11 +107,13 @@ def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
     # 2. Fit on the left motorcycle view: the right view comes out closer to
     # its truth than grey and than the mean colour.
     assert fitted[0] < fitted[1] and fitted[0] < fitted[2]
-    # Two rows, grey | colorized | original, each titled above its panels.
-    rows = [
-        (china.shape[:2], shipped),
-        (skdata.stereo_motorcycle()[1].shape[:2], fitted),
-    ]
+    # Two rows, grey | colorized | original, each titled above its panels,
+    # equally wide: the wider photograph's panels are shown at the other's
+    # width (500 x 741 at 432 x 640), the figures measured at full size.
+    (h0, w0), (h1, w1) = china.shape[:2], skdata.stereo_motorcycle()[1].shape[:2]
+    assert w0 < w1
+    rows = [((h0, w0), shipped), ((round(h1 * w0 / w1), w0), fitted)]
+    assert picture.shape[1] == 3 * w0 + 2 * 8
     top = 0
     for (height, width), (colorized, grey, _) in rows:
         band = int(round(max(12, height // 16) * 1.6))
