@@ -272,6 +272,7 @@ def test_jpeg_quality(small_model, small_rgb_images, tmp_path):
         colorize_many(small_model, tmp_path / "in", tmp_path / "bad", quality=0)
 
 
+@pytest.mark.slow  # process workers
 def test_workers_start_only_when_the_work_pays(
     small_model, small_rgb_images, tmp_path, monkeypatch
 ):

@@ -484,6 +484,7 @@ def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
+@pytest.mark.slow  # hypothesis, 300 cases
 @pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs SIGALRM")
 @settings(
     max_examples=300,
