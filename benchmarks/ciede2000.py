@@ -33,18 +33,24 @@ from .run import HERE, cpu_model, fmt, peak_traced_mb, table, versions
 TITLE = "Scoring: CIEDE2000"
 
 
-def _timed(fn, repeat):
+def _timed_in_turn(ours, anchor, repeat):
     """Median wall and CPU time (every thread of the process) of ``repeat``
-    calls of ``fn``, and the last result."""
+    calls of ``ours`` and of ``anchor``, called in turn (so that both meet
+    the same load of a shared machine), and their last results."""
     import time
 
-    walls, cpus, result = [], [], None
+    times = {ours: ([], []), anchor: ([], [])}
+    results = {}
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return float(np.median(walls)), float(np.median(cpus)), result
+        for fn in (ours, anchor):
+            wall, cpu = time.perf_counter(), time.process_time()
+            results[fn] = fn()
+            times[fn][0].append(time.perf_counter() - wall)
+            times[fn][1].append(time.process_time() - cpu)
+    return [
+        (float(np.median(walls)), float(np.median(cpus)), results[fn])
+        for fn, (walls, cpus) in times.items()
+    ]
 
 
 def _pair(size):
@@ -67,7 +73,7 @@ def bench_ciede2000(quick):
     from somcolor.metrics import mean_ciede2000
 
     size = 256 if quick else 2048
-    repeat = 2 if quick else 5
+    repeat = 2 if quick else 7
     truth_uint8, truth_float, guess = _pair(size)
     guess_uint8 = np.round(guess * 255).astype(np.uint8)
     cases = [
@@ -89,8 +95,9 @@ def bench_ciede2000(quick):
         def anchor(truth=truth, colour=colour):
             return float(deltaE_ciede2000(rgb2lab(truth), rgb2lab(colour)).mean())
 
-        t_ours, cpu_ours, value = _timed(ours, repeat)
-        t_anchor, cpu_anchor, expected = _timed(anchor, max(2, repeat - 2))
+        (t_ours, cpu_ours, value), (t_anchor, cpu_anchor, expected) = _timed_in_turn(
+            ours, anchor, repeat
+        )
         rows.append(
             [
                 label,
@@ -114,8 +121,8 @@ def bench_ciede2000(quick):
     text = (
         f"A {size}x{size} pair ({size * size / 1e6:.1f} megapixels): scikit-image's "
         "astronaut enlarged, against its colorization by the shipped `photos` "
-        f"model. Median of {repeat} runs (somcolor) and {max(2, repeat - 2)} "
-        "(scikit-image), in seconds, one after the other in this process; "
+        f"model. Median of {repeat} runs of each, in seconds, the two called "
+        "in turn in this process; "
         f"{os.cpu_count()} cores (the kernel runs a row per thread, NumPy one "
         "thread). The ratio of wall times is the figure; on a shared machine "
         "the kernel's threads get what other work leaves them, so the CPU "
