@@ -40,7 +40,13 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
 
 from . import _colorize_kernels, _options, steering
-from ._images import _image_list, check_images, images_like
+from ._images import (
+    _image_list,
+    _to_unit_float,
+    check_images,
+    images_like,
+    row_bands,
+)
 from ._parallel import one_blas_thread
 from .color import conversion_constants, grey_to_lightness, luv_to_rgb
 from .patches import PatchExtractor
@@ -136,15 +142,35 @@ def _grey_inputs(grey_images):
         and (not stacked or grey_images.ndim == 3)
     ):
         return [(image, None) for image in images], stacked
-    checked, stacked = check_images(grey_images, color=False, name="grey_images")
+    checked, stacked = check_images(
+        grey_images, color=False, name="grey_images", convert=False
+    )
     out = []
-    for grey in checked:
-        codes = np.rint(grey * 255.0)
-        if np.array_equal(codes / 255.0, grey):
-            out.append((codes.astype(np.uint8), None))
+    for image in checked:
+        if image.dtype == np.uint8:
+            out.append((image, None))
+            continue
+        # Read only here: a float64 image is not copied.
+        if image.dtype.kind == "f":
+            grey = np.ascontiguousarray(image, dtype=np.float64)
         else:
-            out.append((None, grey))
+            grey = _to_unit_float(image)
+        codes = _levels_if_exact(grey)
+        out.append((codes, None) if codes is not None else (None, grey))
     return out, stacked
+
+
+def _levels_if_exact(grey):
+    """The levels ``k`` (uint8) of a float grey image whose every value is
+    exactly ``k / 255``, or None; a band of rows at a time (no temporary the
+    size of a large image)."""
+    codes = np.empty(grey.shape, dtype=np.uint8)
+    for rows in row_bands(grey.shape):
+        band = np.rint(grey[rows] * 255.0)
+        if not np.array_equal(band / 255.0, grey[rows]):
+            return None
+        codes[rows] = band
+    return codes
 
 
 def _flush_tiny(weights):

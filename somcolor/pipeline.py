@@ -650,8 +650,9 @@ class ColorizerPipeline(BaseEstimator):
 
         Each colour image is made grey with :func:`somcolor.to_grey` (same
         L), colorized, and compared with the original pixel by pixel with
-        :func:`skimage.color.deltaE_ciede2000` in CIELAB. The mean is over
-        all pixels of all images. Higher is better; 0 is a perfect
+        the CIEDE2000 formula in CIELAB (:func:`somcolor.metrics.mean_ciede2000`,
+        equal to :func:`skimage.color.deltaE_ciede2000` to 1e-6). The mean
+        is over all pixels of all images. Higher is better; 0 is a perfect
         reconstruction. Unlike pixel accuracy, it compares fairly across
         codebook (SOM) sizes and patch sizes.
 
@@ -668,7 +669,11 @@ class ColorizerPipeline(BaseEstimator):
             ``-mean CIEDE2000`` (CIEDE2000 units, about 1 = just noticeable).
         """
         check_is_fitted(self)
-        images, _ = check_images(rgb_images, color=True, name="rgb_images")
+        # As given (uint8 stays uint8: the comparison reads its levels from a
+        # table, and no float copy of the originals is made).
+        images, _ = check_images(
+            rgb_images, color=True, name="rgb_images", convert=False
+        )
         predicted = self.predict(to_grey(images))
         sums = _parallel.parallel_map(
             metrics._ciede2000_sum,

@@ -30,6 +30,7 @@ def data_and_codebook(draw):
     return X, W
 
 
+@pytest.mark.slow  # hypothesis, many examples
 @SETTINGS
 @given(data_and_codebook())
 def test_bmu_equals_brute_force(case):

@@ -110,11 +110,39 @@ def available():
     return tuple(MODELS)
 
 
+def _did_you_mean(name, names=None):
+    """``"; did you mean 'photos'?"`` for a misspelt shipped model's name, or ``""``.
+
+    The closest of ``names`` (by default the shipped models), as
+    :func:`difflib.get_close_matches` finds it (the way a misspelt command
+    gets its suggestion); nothing for a path or a file name, which is not a
+    misspelt model name.
+
+    Examples
+    --------
+    >>> from somcolor.pretrained import _did_you_mean
+    >>> _did_you_mean("photo")
+    "; did you mean 'photos'?"
+    >>> _did_you_mean("my-model.skops")
+    ''
+    """
+    import difflib
+    import os
+
+    name = os.fspath(name) if isinstance(name, (str, os.PathLike)) else None
+    if not name or os.path.splitext(name)[1] or "/" in name or os.sep in name:
+        return ""
+    close = difflib.get_close_matches(
+        name, list(MODELS if names is None else names), n=1
+    )
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _check_name(name):
     if not isinstance(name, str) or name not in MODELS:
         raise ValueError(
             f"unknown shipped model {name!r}; the shipped models are "
-            f"{', '.join(MODELS)}."
+            f"{', '.join(MODELS)}{_did_you_mean(name) or '.'}"
         )
 
 
@@ -276,7 +304,7 @@ def resolve_model(model):
     what = "is a folder, not a model file" if path.exists() else "names no model file"
     raise FileNotFoundError(
         f"{str(model)!r} {what}, and is not the name of a shipped model "
-        f"({', '.join(MODELS)})."
+        f"({', '.join(MODELS)}){_did_you_mean(model) or '.'}"
     )
 
 
