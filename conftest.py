@@ -14,7 +14,10 @@ import warnings
 import pytest
 
 #: Module (path from the repository root) -> (package it needs, extra).
-_NEEDS = {"somcolor/plotting.py": ("matplotlib", "plot")}
+_NEEDS = {
+    "somcolor/plotting.py": ("matplotlib", "plot"),
+    "somcolor/video.py": ("av", "video"),
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -954,6 +954,9 @@ def main(argv=None):
             paths[name].write_bytes(pickle.dumps(fitted))
         section(big_title, bench_big, quick, paths)
         section("Start-up", bench_startup, quick, paths["default (the paper's)"])
+    from .ciede2000 import TITLE, bench_ciede2000
+
+    section(TITLE, bench_ciede2000, quick)
     section("BMU search", bench_bmu, quick)
     section("Dense patch extraction", bench_patches, quick)
     section("SOM training", bench_som, quick, images)

@@ -19,21 +19,24 @@ One Markdown row per method, one column per n (higher is better), and the
 median time per photograph (all its hint sets).
 
 Methods (:data:`METHODS`; a new one is one small function there, from a grey
-image and its list of hint sets, one per n, to the list of outputs, None
-where the method does not apply):
+image, its list of hint sets (one per n) and the model of ``--model`` to the
+list of outputs, None where the method does not apply):
 
 * ``grey``: U = V = 0;
 * ``levin``: Levin, Lischinski and Weiss 2004 (``getColorExact``, exact
   sparse solve, ``examples/_anchors.py``) spreading the hints' (U, V) over
   the grey level's affinities, joined with the pixel's L; no hint, no row;
-* ``pasted``: the shipped ``photos`` model's colorization with the hinted
-  pixels replaced by their hint colour;
-* ``hints``: ``load_pretrained("photos").predict(grey, hints=...)``, listed
-  only when ``ColorizerPipeline.predict`` takes ``hints``.
+* ``pasted``: the model's colorization (``--model``: the shipped ``photos``
+  by default, or a file written by ``somcolor.save``) with the hinted pixels
+  replaced by their hint colour;
+* ``hints``: ``model.predict(grey, hints=...)``, listed only when
+  ``ColorizerPipeline.predict`` takes ``hints``.
 
 ``--split val`` (``--every 2``: 50 photographs) is where methods are chosen;
-``--split test --every 4`` (50 photographs) reports. Needs
-``SOMCOLOR_BSDS500``. Usage::
+``--split test --every 4`` (50 photographs) reports. The shipped ``photos``
+model was fit on BSDS500 train and val, so on val give it a model fit on
+train alone (``somcolor fit .../train -o photos-train.skops --recipe photos``,
+then ``--model photos-train.skops``). Needs ``SOMCOLOR_BSDS500``. Usage::
 
     SOMCOLOR_BSDS500=../shared/data/bsds500 python examples/hints_protocol.py \\
         --split test --every 4
@@ -49,22 +52,34 @@ from _anchors import levin_colorize, zhang_hints
 from joblib import Parallel, delayed
 from skimage.transform import resize
 
-from somcolor import ColorizerPipeline, load_pretrained, to_grey
+from somcolor import ColorizerPipeline, to_grey
 from somcolor.color import grey_to_lightness, luv_to_rgb, rgb_to_luv
 from somcolor.datasets import load_bsds500
+from somcolor.pretrained import resolve_model
 
 SIZE = 256
 COUNTS = (0, 1, 2, 5, 10, 20, 50, 100)
 
 
-# A method: (grey, hint sets) -> outputs, one per hint set (None: no output).
+# A method: (grey, hint sets, model name) -> outputs, one per hint set (None:
+# no output).
 
 
-def grey(image, hint_sets):
+_MODELS = {}
+
+
+def _model(name):
+    """The model of ``--model``, loaded once per process."""
+    if name not in _MODELS:
+        _MODELS[name] = resolve_model(name)
+    return _MODELS[name]
+
+
+def grey(image, hint_sets, model):
     return [np.dstack([image] * 3)] * len(hint_sets)
 
 
-def levin(image, hint_sets):
+def levin(image, hint_sets, model):
     lightness = grey_to_lightness(image)
     out = []
     for hints in hint_sets:
@@ -77,8 +92,8 @@ def levin(image, hint_sets):
     return out
 
 
-def pasted(image, hint_sets):
-    base = load_pretrained("photos").predict([image])[0]
+def pasted(image, hint_sets, model):
+    base = _model(model).predict([image])[0]
     out = []
     for hints in hint_sets:
         colour = base.copy()
@@ -89,9 +104,9 @@ def pasted(image, hint_sets):
     return out
 
 
-def predict_hints(image, hint_sets):
-    model = load_pretrained("photos")
-    return [model.predict([image], hints=[h])[0] for h in hint_sets]
+def predict_hints(image, hint_sets, model):
+    fitted = _model(model)
+    return [fitted.predict([image], hints=[h])[0] for h in hint_sets]
 
 
 METHODS = {"grey": grey, "levin": levin, "pasted": pasted}
@@ -112,7 +127,7 @@ def psnr8(true, colour):
     return float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
 
 
-def one_photograph(index, image, counts, names, seed):
+def one_photograph(index, image, counts, names, seed, model):
     """PSNR per (method, n) and seconds per method, for one photograph."""
     true = truth(image)
     grey_image = to_grey([true])[0]
@@ -123,7 +138,7 @@ def one_photograph(index, image, counts, names, seed):
     scores, seconds = {}, {}
     for name in names:
         start = time.perf_counter()
-        outputs = METHODS[name](grey_image, hint_sets)
+        outputs = METHODS[name](grey_image, hint_sets, model)
         seconds[name] = time.perf_counter() - start
         scores[name] = [np.nan if o is None else psnr8(true, o) for o in outputs]
     return scores, seconds
@@ -138,6 +153,9 @@ def main():
         "--methods", default=",".join(METHODS), help=f"of {list(METHODS)}"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--model", default="photos", help="a shipped model's name or a model file"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="2 photographs, 0, 1 and 10 hints"
     )
@@ -160,13 +178,14 @@ def main():
         indices, counts = indices[:2], [0, 1, 10]
     start = time.perf_counter()
     results = Parallel(n_jobs=args.n_jobs)(
-        delayed(one_photograph)(k, images[k], counts, names, args.seed) for k in indices
+        delayed(one_photograph)(k, images[k], counts, names, args.seed, args.model)
+        for k in indices
     )
     wall = time.perf_counter() - start
     print(
         f"BSDS500 {args.split}, every {args.every}: {len(indices)} photographs at "
-        f"{SIZE}x{SIZE}, mean PSNR (dB, 8-bit RGB, per photograph) by number of "
-        f"hints; {wall:.0f} s"
+        f"{SIZE}x{SIZE}, model {args.model}, mean PSNR (dB, 8-bit RGB, per "
+        f"photograph) by number of hints; {wall:.0f} s"
     )
     print(
         "| method | "

@@ -24,6 +24,7 @@ _EXPORTS = {
     "PatchExtractor": "patches",
     "SOMQuantizer": "som",
     "colorize_many": "batch",
+    "colorize_video": "video",
     "ColorizeSummary": "batch",
     "to_grey": "color",
     "save": "persistence",

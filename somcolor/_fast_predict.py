@@ -40,7 +40,13 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.neural_network._base import ACTIVATIONS
 
 from . import _colorize_kernels, _options, steering
-from ._images import _image_list, check_images, images_like
+from ._images import (
+    _image_list,
+    _to_unit_float,
+    check_images,
+    images_like,
+    row_bands,
+)
 from ._parallel import one_blas_thread
 from .color import conversion_constants, grey_to_lightness, luv_to_rgb
 from .patches import PatchExtractor
@@ -137,15 +143,35 @@ def _grey_inputs(grey_images):
         and (not stacked or grey_images.ndim == 3)
     ):
         return [(image, None) for image in images], stacked
-    checked, stacked = check_images(grey_images, color=False, name="grey_images")
+    checked, stacked = check_images(
+        grey_images, color=False, name="grey_images", convert=False
+    )
     out = []
-    for grey in checked:
-        codes = np.rint(grey * 255.0)
-        if np.array_equal(codes / 255.0, grey):
-            out.append((codes.astype(np.uint8), None))
+    for image in checked:
+        if image.dtype == np.uint8:
+            out.append((image, None))
+            continue
+        # Read only here: a float64 image is not copied.
+        if image.dtype.kind == "f":
+            grey = np.ascontiguousarray(image, dtype=np.float64)
         else:
-            out.append((None, grey))
+            grey = _to_unit_float(image)
+        codes = _levels_if_exact(grey)
+        out.append((codes, None) if codes is not None else (None, grey))
     return out, stacked
+
+
+def _levels_if_exact(grey):
+    """The levels ``k`` (uint8) of a float grey image whose every value is
+    exactly ``k / 255``, or None; a band of rows at a time (no temporary the
+    size of a large image)."""
+    codes = np.empty(grey.shape, dtype=np.uint8)
+    for rows in row_bands(grey.shape):
+        band = np.rint(grey[rows] * 255.0)
+        if not np.array_equal(band / 255.0, grey[rows]):
+            return None
+        codes[rows] = band
+    return codes
 
 
 def _flush_tiny(weights):
@@ -266,13 +292,15 @@ class _Model:
             _colorize_kernels.enlarge_to_rgb(uv, self.conversion, source, out)
         return out
 
-    def steered_rgb(self, codes, grey, hint):
+    def steered_rgb(self, codes, grey, hint, previous=None, steadiness=0.0):
         """Colour image of one grey input, steered by hints or refined.
 
         The model's chroma and uncertainty at its working scale
         (:func:`~somcolor._colorize_kernels.steer_tiles`), adapted to the
-        hints, through the solver (:func:`somcolor.steering.steered_chroma`),
-        then joined with the full-size lightness.
+        hints, through the solver (:func:`somcolor.steering.steered_chroma`;
+        ``previous`` and ``steadiness`` for a film's frames), then joined
+        with the full-size lightness. Returns the image and its
+        :class:`~somcolor.steering.Carry` for the next frame.
         """
         scaled = _scaled_lightness(codes, grey)
         small = _options.training_scale_shape(self.model, scaled.shape)
@@ -283,6 +311,8 @@ class _Model:
             _Steering(self, work),
             fade=float(self.model.fade),
             smoothness=float(self.model.smoothness),
+            previous=previous,
+            steadiness=steadiness,
         )
         out = np.empty(scaled.shape + (3,))
         with numba.parallel_chunksize(16):
@@ -292,7 +322,8 @@ class _Model:
                 _source(codes, scaled),
                 out,
             )
-        return steering.paste(out, 100.0 * scaled, hint)
+        rgb = steering.paste(out, 100.0 * scaled, hint)
+        return rgb, steering.Carry(100.0 * work, chroma)
 
 
 class _Steering:
@@ -377,12 +408,11 @@ def predict(model, grey_images, tile_pixels=TILE_PIXELS, hints=None):
     """
     inputs, stacked = _grey_inputs(grey_images)
     compiled = _Model(model, tile_pixels)
-    if hints is None and not model.refine:
-        out = [compiled.rgb(codes, grey) for codes, grey in inputs]
-    else:
-        hints = [None] * len(inputs) if hints is None else hints
-        out = [
-            compiled.steered_rgb(codes, grey, hint)
-            for (codes, grey), hint in zip(inputs, hints)
-        ]
+    hints = [None] * len(inputs) if hints is None else hints
+    out = [
+        compiled.steered_rgb(codes, grey, hint)[0]
+        if hint is not None or model.refine
+        else compiled.rgb(codes, grey)
+        for (codes, grey), hint in zip(inputs, hints)
+    ]
     return images_like(out, stacked)

@@ -38,6 +38,9 @@ __all__ = [
 #: File name endings taken as images when a folder is listed.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".webp")
 
+#: The formats somcolor reads, in words (for messages).
+READABLE_FORMATS = "JPEG, PNG, TIFF, BMP, GIF or WebP"
+
 #: Largest image read, in pixels (width x height as declared by the file):
 #: above it a file is refused before its pixels are decoded. 2**28 is a
 #: 268-megapixel picture, 800 MB as 8-bit RGB. Pillow refuses files above
@@ -243,9 +246,7 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
     try:
         regular = stat.S_ISREG(os.stat(path).st_mode)
     except OSError as exc:
-        raise ImageFileError(
-            f"{path}: not a readable image ({_one_line(exc)})"
-        ) from exc
+        raise ImageFileError(_cannot_open(path, exc)) from exc
     if not regular:  # a FIFO or a device would block or never end
         raise ImageFileError(f"{path}: is not a regular file.")
     from PIL import Image
@@ -275,9 +276,7 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
     except MemoryError:
         raise ImageFileError(f"{path}: too large to decode in memory.") from None
     except Exception as exc:  # decoders raise anything on a bad file
-        raise ImageFileError(
-            f"{path}: not a readable image ({_one_line(exc)})"
-        ) from exc
+        raise ImageFileError(_unreadable(path, exc)) from exc
     if image.ndim == 4 and image.shape[0] == 1:  # one frame (GIF, WebP)
         image = image[0]
     if image.ndim == 3 and image.shape[-1] == 1:
@@ -293,6 +292,59 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
     if image.dtype in (np.uint8, np.uint16, bool) or image.dtype.kind == "f":
         return image
     raise ImageFileError(f"{path}: unsupported pixel type {image.dtype}.")
+
+
+def _cannot_open(path, exc):
+    """The message for a file the system will not open (``exc`` an OSError)."""
+    reason = exc.strerror or _one_line(exc)
+    if isinstance(exc, FileNotFoundError) and os.path.islink(path):
+        reason += "; it is a link to a file that is not there"
+    return f"{path}: cannot be opened ({reason})."
+
+
+def _format_of(path):
+    """The image format Pillow recognises in a file (``'JPEG'``...), or None."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:
+                return image.format
+    except Exception:  # not a format Pillow knows
+        return None
+
+
+def _unreadable(path, exc):
+    """What is wrong with a file no decoder could read, in somcolor's words.
+
+    Not the decoder's message (which names its plugins and internals):
+    whether the file cannot be opened, is empty, is in no format somcolor
+    reads, or is an image of a known format cut short or damaged.
+    """
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return _cannot_open(path, exc)
+    try:
+        empty = os.path.getsize(path) == 0
+    except OSError as error:
+        return _cannot_open(path, error)
+    if empty:
+        return f"{path}: the file is empty (0 bytes), not an image."
+    known = _format_of(path)
+    if known is None:
+        return (
+            f"{path}: not an image somcolor can read: its contents are not in "
+            f"any of the formats somcolor reads ({READABLE_FORMATS})."
+        )
+    if "truncated" in str(exc):
+        return (
+            f"{path}: a {known} image cut short (the file is truncated: its "
+            "image data ends early); somcolor reads whole files only."
+        )
+    return (
+        f"{path}: a damaged {known} image: its image data is cut short or "
+        "corrupt and cannot be decoded."
+    )
 
 
 def unit_levels(image):
@@ -338,14 +390,28 @@ def colour_or_none(image):
     return rgb
 
 
+def _levels(image, top, dtype):
+    """``round(clip(image, 0, 1) * top)`` as ``dtype``, a band of rows at a
+    time (no float temporary the size of a large image)."""
+    from ._images import row_bands
+
+    image = np.asarray(image)
+    if image.ndim < 2:
+        return np.round(np.clip(image, 0.0, 1.0) * top).astype(dtype)
+    out = np.empty(image.shape, dtype=dtype)
+    for rows in row_bands(image.shape):
+        out[rows] = np.round(np.clip(image[rows], 0.0, 1.0) * top)
+    return out
+
+
 def to_uint8(image):
     """Float image in [0, 1] as 8-bit levels."""
-    return np.round(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return _levels(image, 255.0, np.uint8)
 
 
 def to_uint16(image):
     """Float image in [0, 1] as 16-bit levels."""
-    return np.round(np.clip(image, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    return _levels(image, 65535.0, np.uint16)
 
 
 #: Formats written with an alpha channel when the input had one.

@@ -7,7 +7,27 @@ argument, the offending image's index and what was expected.
 
 import numpy as np
 
-__all__ = ["check_images", "images_like"]
+__all__ = ["PIXELS_PER_STEP", "check_images", "images_like", "row_bands"]
+
+#: Pixels converted per step where a conversion goes a band of rows at a time
+#: (:func:`somcolor.to_grey`, 8-bit levels): a 24-megapixel photograph then
+#: needs no temporary arrays larger than a few bands, about 8 MB each.
+PIXELS_PER_STEP = 1 << 20
+
+
+def row_bands(shape, pixels=None):
+    """Slices of rows of an image of ``shape``, each of about ``pixels`` pixels
+    (:data:`PIXELS_PER_STEP` by default; at least one row).
+
+    Examples
+    --------
+    >>> from somcolor._images import row_bands
+    >>> row_bands((5, 4), pixels=8)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    pixels = PIXELS_PER_STEP if pixels is None else pixels
+    step = max(1, pixels // max(1, shape[1]))
+    return [slice(start, start + step) for start in range(0, shape[0], step)]
 
 
 _STACK_SHAPES = {2: "(n_images, height, width)", 3: "(n_images, height, width, 3)"}
@@ -44,14 +64,19 @@ def _check_values(image, name, index):
     if image.dtype in (np.uint8, np.uint16):
         return
     if image.dtype.kind == "f":
-        if not np.all(np.isfinite(image)):
+        if not image.size:
+            return
+        # Two passes, no temporary: the minimum is NaN if any value is, and
+        # an infinity is the minimum or the maximum.
+        low, high = image.min(), image.max()
+        if not (np.isfinite(low) and np.isfinite(high)):
             raise ValueError(
                 f"{name}[{index}] contains NaN or infinity; expected finite values."
             )
-        if image.size and (image.min() < 0 or image.max() > 1):
+        if low < 0 or high > 1:
             raise ValueError(
                 f"{name}[{index}] has float values outside [0, 1] "
-                f"(min {image.min():.3g}, max {image.max():.3g}); float images "
+                f"(min {low:.3g}, max {high:.3g}); float images "
                 "must be scaled to [0, 1] (uint8 images may use 0..255)."
             )
         return

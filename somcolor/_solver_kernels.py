@@ -39,8 +39,44 @@ import numpy as np
 #: the rows for the whole block).
 COLUMN_BLOCK = 32
 
+#: Images with fewer pixels are solved by one thread: each parallel loop
+#: wakes the worker threads, which costs more than the loop on small images
+#: and much more on a busy machine, where a woken thread waits for a core.
+PARALLEL_MIN_PIXELS = 1 << 17
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+
+class _Compiled(tuple):
+    """A kernel compiled twice: ``.serial`` and ``.parallel`` (``prange``)."""
+
+    __slots__ = ()
+
+    @property
+    def serial(self):
+        return self[0]
+
+    @property
+    def parallel(self):
+        return self[1]
+
+    def __call__(self, parallel):
+        return self[1] if parallel else self[0]
+
+
+def _serial_and_parallel(**options):
+    """Compile a function with ``prange`` loops both serially and in parallel."""
+
+    def compile_twice(func):
+        return _Compiled(
+            (
+                numba.njit(cache=True, nogil=True, **options)(func),
+                numba.njit(cache=True, nogil=True, parallel=True, **options)(func),
+            )
+        )
+
+    return compile_twice
+
+
+@_serial_and_parallel()
 def edge_weights(y, inv_sigma2, ah, av):
     """``a = exp(-(y_p - y_q)^2 * inv_sigma2)`` on every 4-neighbour edge."""
     height, width = y.shape
@@ -89,7 +125,7 @@ def _solve_line(w, a, lam, x0, x1, c_prime, d0, d1):
         x1[i] = d1[i] - c_prime[i] * x1[i + 1]
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _row_pass(w, ah, lam, x):
     height, width = w.shape
     for r in numba.prange(height):
@@ -99,7 +135,7 @@ def _row_pass(w, ah, lam, x):
         _solve_line(w[r], ah[r], lam, x[0, r], x[1, r], c_prime, d0, d1)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _column_pass(w, av, lam, x):
     """The column solves, a block of columns per task, swept down the rows."""
     height, width = w.shape
@@ -144,19 +180,18 @@ def _column_pass(w, av, lam, x):
                 x[1, i, c] = d1[i, j] - c_prime[i, j] * x[1, i + 1, c]
 
 
-@numba.njit(cache=True, nogil=True)
-def line_pass(w, ah, av, lam, x):
+def line_pass(w, ah, av, lam, x, parallel=True):
     """One pass of the fast global smoother: every row, then every column.
 
     Each row (then column) of ``x`` (shape ``(2, H, W)``) is replaced by the
     minimiser of the energy restricted to that line, with the line's
     current values as data: ``(diag(w) + lam * Lap_a) y = w * x``.
     """
-    _row_pass(w, ah, lam, x)
-    _column_pass(w, av, lam, x)
+    _row_pass(parallel)(w, ah, lam, x)
+    _column_pass(parallel)(w, av, lam, x)
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
+@_serial_and_parallel()
 def _padded_edges(ah, av, eh, ev):
     """Edge weights with a zero weight on every edge to the ghost border.
 
@@ -187,17 +222,19 @@ def _stencil(eh, ev, p, k, i, j):
     )
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
-def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
-    """Diagonal, ``r = b - A x`` and ``p = r / diag``; returns ``r . p`` per plane.
+@_serial_and_parallel()
+def _start(w, eh, ev, lam, b, x, inv_diag, res, p, partial):
+    """Diagonal, ``r = b - A x`` and ``p = r / diag``; ``r . p`` per row and plane.
 
     Padded planes (see :func:`_padded_edges`); borders of ``res`` and ``p``
-    are set to zero.
+    are set to zero. ``partial[i]`` receives row ``i``'s share of the dot
+    products, summed by the caller in a fixed order, so that the result does
+    not depend on how the rows were shared out between threads.
     """
     height, width = w.shape
-    rz0 = 0.0
-    rz1 = 0.0
     for i in numba.prange(height + 2):
+        partial[i, 0] = 0.0
+        partial[i, 1] = 0.0
         for j in range(width + 2):
             if i == 0 or i == height + 1 or j == 0 or j == width + 1:
                 for k in range(2):
@@ -216,17 +253,28 @@ def _start(w, eh, ev, lam, b, x, inv_diag, res, p):
             res[1, i, j] = r1
             p[0, i, j] = r0 * inv
             p[1, i, j] = r1 * inv
-            rz0 += r0 * r0 * inv
-            rz1 += r1 * r1 * inv
-    return rz0, rz1
+            partial[i, 0] += r0 * r0 * inv
+            partial[i, 1] += r1 * r1 * inv
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
-def _product(w, eh, ev, lam, p, out):
-    """``out = A p`` (interior); returns ``p . A p`` per plane."""
+@_serial_and_parallel()
+def _norms(b, inv_diag, partial):
+    """``b . b / diag`` per row and plane (``b`` unpadded, ``inv_diag`` padded)."""
+    height, width = b.shape[1], b.shape[2]
+    for i in numba.prange(height):
+        s0 = 0.0
+        s1 = 0.0
+        for j in range(width):
+            s0 += b[0, i, j] * b[0, i, j] * inv_diag[i + 1, j + 1]
+            s1 += b[1, i, j] * b[1, i, j] * inv_diag[i + 1, j + 1]
+        partial[i, 0] = s0
+        partial[i, 1] = s1
+
+
+@_serial_and_parallel()
+def _product(w, eh, ev, lam, p, out, partial):
+    """``out = A p`` (interior); ``p . A p`` per row and plane."""
     height, width = w.shape
-    pap0 = 0.0
-    pap1 = 0.0
     for i in numba.prange(1, height + 1):
         s0 = 0.0
         s1 = 0.0
@@ -238,17 +286,14 @@ def _product(w, eh, ev, lam, p, out):
             out[1, i, j] = a1
             s0 += p[0, i, j] * a0
             s1 += p[1, i, j] * a1
-        pap0 += s0
-        pap1 += s1
-    return pap0, pap1
+        partial[i, 0] = s0
+        partial[i, 1] = s1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
-def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
-    """``x += alpha p``, ``r -= alpha A p`` (interior); returns ``r . r / diag``."""
+@_serial_and_parallel()
+def _step(x, res, p, ap, alpha0, alpha1, inv_diag, partial):
+    """``x += alpha p``, ``r -= alpha A p`` (interior); ``r . r / diag`` per row."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
-    rz0 = 0.0
-    rz1 = 0.0
     for i in numba.prange(1, height + 1):
         s0 = 0.0
         s1 = 0.0
@@ -261,12 +306,11 @@ def _step(x, res, p, ap, alpha0, alpha1, inv_diag):
             res[1, i, j] = r1
             s0 += r0 * r0 * inv_diag[i, j]
             s1 += r1 * r1 * inv_diag[i, j]
-        rz0 += s0
-        rz1 += s1
-    return rz0, rz1
+        partial[i, 0] = s0
+        partial[i, 1] = s1
 
 
-@numba.njit(parallel=True, cache=True, nogil=True, fastmath=True)
+@_serial_and_parallel()
 def _direction(res, p, beta0, beta1, inv_diag):
     """``p = r / diag + beta p`` (interior)."""
     height, width = inv_diag.shape[0] - 2, inv_diag.shape[1] - 2
@@ -276,44 +320,58 @@ def _direction(res, p, beta0, beta1, inv_diag):
             p[1, i, j] = res[1, i, j] * inv_diag[i, j] + beta1 * p[1, i, j]
 
 
-@numba.njit(cache=True, nogil=True)
-def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol):
+def conjugate_gradients(w, ah, av, lam, b, x, max_iter, tol, parallel=True):
     """Jacobi-preconditioned conjugate gradients on ``(W + lam Lap_a) x = b``.
 
     Both planes of ``x`` (the starting point on entry, the solution on exit)
     are iterated together, each with its own step sizes, until the
-    preconditioned residual norm of each falls below ``tol`` times its first
-    value, or for ``max_iter`` iterations. Returns the iterations run.
+    preconditioned residual norm of each falls below ``tol`` times its
+    value for ``x = 0`` (that of ``b``), or for ``max_iter`` iterations.
+    Returns the iterations run.
 
     The iteration runs on copies with a one-pixel border of zero edge
-    weight, so the stencil needs no test for the image's edges.
+    weight, so the stencil needs no test for the image's edges. This loop
+    is Python: each step is one compiled loop over the image (``parallel``
+    chooses the kernels), and the calls cost microseconds. Dot products are
+    summed row by row, then over the rows in a fixed order: the result is
+    the same whatever the number of threads.
     """
     height, width = w.shape
     dtype = x.dtype
     eh = np.empty((height + 2, width + 1), dtype=dtype)
     ev = np.empty((height + 1, width + 2), dtype=dtype)
-    _padded_edges(ah, av, eh, ev)
+    _padded_edges(parallel)(ah, av, eh, ev)
     xp = np.zeros((2, height + 2, width + 2), dtype=dtype)
     xp[:, 1 : height + 1, 1 : width + 1] = x
     inv_diag = np.ones((height + 2, width + 2), dtype=dtype)
     res = np.empty_like(xp)
     p = np.empty_like(xp)
     ap = np.zeros_like(xp)
-    rz0, rz1 = _start(w, eh, ev, lam, b, xp, inv_diag, res, p)
-    stop0 = rz0 * tol * tol
-    stop1 = rz1 * tol * tol
+    product, step, direction = _product(parallel), _step(parallel), _direction(parallel)
+    partial = np.zeros((height + 2, 2))
+    _start(parallel)(w, eh, ev, lam, b, xp, inv_diag, res, p, partial)
+    rz0, rz1 = partial.sum(axis=0)
+    partial[:] = 0.0
+    _norms(parallel)(b, inv_diag, partial)
+    bb0, bb1 = partial.sum(axis=0)
+    stop0 = bb0 * tol * tol
+    stop1 = bb1 * tol * tol
     iterations = max_iter
     for it in range(max_iter):
         if rz0 <= stop0 and rz1 <= stop1:
             iterations = it
             break
-        pap0, pap1 = _product(w, eh, ev, lam, p, ap)
+        partial[:] = 0.0
+        product(w, eh, ev, lam, p, ap, partial)
+        pap0, pap1 = partial.sum(axis=0)
         alpha0 = rz0 / pap0 if pap0 > 0 else 0.0
         alpha1 = rz1 / pap1 if pap1 > 0 else 0.0
-        new0, new1 = _step(xp, res, p, ap, alpha0, alpha1, inv_diag)
+        partial[:] = 0.0
+        step(xp, res, p, ap, alpha0, alpha1, inv_diag, partial)
+        new0, new1 = partial.sum(axis=0)
         beta0 = new0 / rz0 if rz0 > 0 else 0.0
         beta1 = new1 / rz1 if rz1 > 0 else 0.0
         rz0, rz1 = new0, new1
-        _direction(res, p, beta0, beta1, inv_diag)
+        direction(res, p, beta0, beta1, inv_diag)
     x[:] = xp[:, 1 : height + 1, 1 : width + 1]
     return iterations

@@ -26,6 +26,7 @@ from ._files import (
     DEEP_SUFFIXES,
     DEFAULT_QUALITY,
     ImageFileError,
+    _declared_pixels,
     _one_line,
     as_grey,
     decode_image,
@@ -101,8 +102,6 @@ def _worth_workers(pending):
     """
     from joblib.parallel import get_active_backend
 
-    from ._files import _declared_pixels
-
     backend, _ = get_active_backend()
     if type(backend).__name__ not in ("LokyBackend", "MultiprocessingBackend"):
         return True  # threads, or a cluster whose workers are running already
@@ -152,7 +151,7 @@ class ColorizeSummary:
     >>> from somcolor import ColorizeSummary
     >>> summary = ColorizeSummary(
     ...     written=[Path("out/a.png")],
-    ...     failed=[(Path("in/b.jpg"), "in/b.jpg: not a readable image")],
+    ...     failed=[(Path("in/b.jpg"), "in/b.jpg: the file is empty (0 bytes).")],
     ...     output_dir=Path("out"),
     ... )
     >>> summary.ok
@@ -229,23 +228,43 @@ def _colorize_files(jobs, model, overwrite, quality=DEFAULT_QUALITY):
         if not overwrite and os.path.lexists(target):
             results.append((index, source, target, "skipped", "", ()))
             continue
+        # A group is colorized before a file that would take it over the
+        # limit is read (from its header), so that the pixels of one group at
+        # most are held at a time.
+        # (A named pipe or a folder is not opened here: read_image reports it.)
+        declared = _declared_pixels(source) if os.path.isfile(source) else None
+        if group and (
+            declared is None
+            or not np.isfinite(declared)
+            or pixels + declared > _PIXELS_PER_CALL
+        ):
+            results += _colorize_group(group, model, overwrite, quality)
+            group, pixels = [], 0
         try:
-            stored = decode_image(source)
+            grey, alpha, deep = _read_grey(source)
         except ImageFileError as exc:
             results.append((index, source, target, "failed", str(exc), ()))
             continue
-        image = unit_levels(stored)
-        alpha = image[..., -1] if has_alpha(image) else None
-        deep = stored.dtype not in (np.uint8, np.bool_)
-        grey = as_grey(image)
-        if group and pixels + grey.size > _PIXELS_PER_CALL:
-            results += _colorize_group(group, model, overwrite, quality)
-            group, pixels = [], 0
         group.append((index, source, target, grey, alpha, deep))
         pixels += grey.size
+        if pixels >= _PIXELS_PER_CALL:
+            results += _colorize_group(group, model, overwrite, quality)
+            group, pixels = [], 0
     if group:
         results += _colorize_group(group, model, overwrite, quality)
     return results
+
+
+def _read_grey(source):
+    """The grey levels to colorize of one file, its alpha channel (a copy, or
+    None) and whether it has more than 8 bits per channel; nothing else of
+    the decoded file is kept."""
+    stored = decode_image(source)
+    deep = stored.dtype not in (np.uint8, np.bool_)
+    image = unit_levels(stored)
+    del stored
+    alpha = np.array(image[..., -1]) if has_alpha(image) else None
+    return as_grey(image), alpha, deep
 
 
 def _encode(colour, alpha, deep, target):
@@ -535,7 +554,10 @@ def colorize_many(
                 quality,
                 ordered=False,
             )
-        bar = progress(total=len(pending), verbose=verbose, desc="colorizing")
+        # No bar when every output exists: nothing to show progress of.
+        bar = progress(
+            total=len(pending), verbose=verbose and bool(pending), desc="colorizing"
+        )
         for task in results:
             for index, source, target, outcome, reason, notes in task:
                 path = Path(source) if outcome == "failed" else Path(target)

@@ -135,15 +135,25 @@ quiet_option = click.option(
 def cli(ctx, quiet):
     """Colorize grey photographs with a SOM chroma codebook and an MLP.
 
-    Train on a folder of colour photographs of one kind (landscapes,
-    portraits, ...), then colorize grey photographs of that kind:
+    No training needed: somcolor ships fitted models (photos for general
+    photographs, landscapes, opencountry). Colorize a folder of old grey
+    photographs into another folder:
 
     \b
-      somcolor fit photos/ -o model.skops --palette
-      somcolor colorize model.skops old-photos/ -o colorized/
+      somcolor colorize photos old/ -o out/
+
+    Or train on a folder of your own colour photographs of one kind
+    (portraits, a family archive, ...), then colorize grey photographs of
+    that kind:
+
+    \b
+      somcolor fit my-colour-photos/ -o model.skops --palette
+      somcolor colorize model.skops old/ -o out/
       somcolor evaluate model.skops held-out-photos/
 
-    Run ``somcolor COMMAND --help`` for the options of each command.
+    To see both at work on bundled photographs: somcolor demo. For a web
+    page instead of a terminal: somcolor serve. Run ``somcolor COMMAND
+    --help`` for the options of each command.
     """
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
@@ -321,8 +331,11 @@ def fit(
     quiet = _quiet(ctx, quiet)
     start = time.perf_counter()
     if recipe is not None and recipe not in available():
+        from .pretrained import _did_you_mean
+
         raise _InputError(
-            f"--recipe must be one of {', '.join(available())}, got {recipe!r}."
+            f"--recipe must be one of {', '.join(available())}, got "
+            f"{recipe!r}{_did_you_mean(recipe) or '.'}"
         )
     layers = _int_list(hidden_layers, "--hidden-layers", 1)
     context = None if context is None else _int_list(context, "--context", 2)
@@ -695,12 +708,19 @@ def evaluate(ctx, model, images, quiet):
 )
 @click.option("--random-state", default=0, show_default=True, type=int, help="Seed.")
 def demo(output, random_state):
-    """Fit on one bundled photograph, colorize another, write a PNG.
+    """Colorize bundled photographs with no training, and after a short fit.
 
-    Fits a colorizer on the left view of scikit-image's stereo motorcycle
-    pair, colorizes the grey right view, writes grey | colorized | original
-    side by side, and prints the mean CIEDE2000 next to the grey baseline's.
-    Needs no download.
+    First with no training: the shipped photos model colorizes the grey
+    version of scikit-learn's china.jpg, as
+
+    \b
+      somcolor colorize photos old/ -o out/
+
+    colorizes your own photographs. Then a colorizer is fit on the left view
+    of scikit-image's stereo motorcycle pair and colorizes the grey right
+    view. Writes both as grey | colorized | original to one PNG, and prints
+    each mean CIEDE2000 next to plain grey's and the mean colour's. Needs no
+    download.
     """
     from .demo import run_demo
 

@@ -16,7 +16,7 @@ import numpy as np
 from skimage import color as skcolor
 from skimage.color.colorconv import rgb_from_xyz as _RGB_FROM_XYZ
 
-from ._images import check_images, images_like
+from ._images import _to_unit_float, check_images, images_like, row_bands
 
 __all__ = [
     "to_grey",
@@ -127,9 +127,21 @@ def to_grey(rgb_images):
     >>> to_grey(rgb).shape
     (1, 2, 2)
     """
-    images, stacked = check_images(rgb_images, color=True, name="rgb_images")
-    greys = [_linear_to_srgb(skcolor.rgb2xyz(image)[..., 1]) for image in images]
-    return images_like(greys, stacked)
+    images, stacked = check_images(
+        rgb_images, color=True, name="rgb_images", convert=False
+    )
+    return images_like([_grey_of(image) for image in images], stacked)
+
+
+def _grey_of(image):
+    """:func:`to_grey` of one checked image (uint8, uint16 or float), a band
+    of rows at a time: pixel by pixel the same as in one go, with
+    temporaries the size of a band, not of the image."""
+    grey = np.empty(image.shape[:2], dtype=np.float64)
+    for rows in row_bands(image.shape):
+        band = _to_unit_float(image[rows])
+        grey[rows] = _linear_to_srgb(skcolor.rgb2xyz(band)[..., 1])
+    return grey
 
 
 def _white_uv():

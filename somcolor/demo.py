@@ -24,7 +24,13 @@ from ._warnings import NotConvergedWarning, TrainingDataWarning
 from .color import to_grey
 from .metrics import mean_chroma_reference, per_image_ciede2000
 
-__all__ = ["run_demo", "side_by_side", "titled_side_by_side", "free_path"]
+__all__ = [
+    "run_demo",
+    "side_by_side",
+    "titled_side_by_side",
+    "rows_of_one_width",
+    "free_path",
+]
 
 
 def side_by_side(images, gap=8):
@@ -145,7 +151,8 @@ def free_path(path):
 
 
 def _part(model, truth):
-    """Colorize ``truth``'s grey version; the panels and the three figures."""
+    """Colorize ``truth``'s grey version; the panels, their titles and the
+    three figures (measured on the photograph as it is)."""
     truth = truth / 255.0
     grey = to_grey([truth])[0]
     colour = model.predict([grey])[0]
@@ -158,19 +165,55 @@ def _part(model, truth):
         f"colorized: CIEDE2000 {scores['colorized']:.2f}",
         "original",
     ]
-    return titled_side_by_side([grey, colour, truth], titles), scores
+    return [grey, colour, truth], titles, scores
 
 
-def _stack(rows, gap=8):
-    """Pictures one above the other, white between and around the narrower."""
-    width = max(row.shape[1] for row in rows)
-    parts = []
-    for k, row in enumerate(rows):
+def rows_of_one_width(rows, gap=8):
+    """Rows of titled panels, one above the other, every row as wide as the
+    others: each row's panels are resized (for the picture only) to the
+    narrowest row's panel width, keeping their proportions. The rows have
+    the same number of panels.
+
+    Parameters
+    ----------
+    rows : list of (list of ndarray, list of str)
+        Each row's panels (float images in [0, 1], (H, W) or (H, W, 3), of
+        one size) and their titles.
+    gap : int, default=8
+        White between panels and between rows, in pixels.
+
+    Returns
+    -------
+    picture : ndarray of shape (height, width, 3), uint8
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from somcolor.demo import rows_of_one_width
+    >>> picture = rows_of_one_width(
+    ...     [([np.zeros((40, 60))] * 3, ["a", "b", "c"]),
+    ...      ([np.zeros((50, 90))] * 3, ["d", "e", "f"])]
+    ... )
+    >>> picture.shape[1]  # three panels 60 wide and two gaps, in both rows
+    196
+    """
+    from skimage.transform import resize
+
+    width = min(np.shape(panels[0])[1] for panels, _ in rows)
+    pictures = []
+    for k, (panels, titles) in enumerate(rows):
+        height, own = np.shape(panels[0])[:2]
+        if own != width:
+            shape = (max(1, round(height * width / own)), width)
+            panels = [
+                np.clip(resize(p, shape + np.shape(p)[2:], anti_aliasing=True), 0, 1)
+                for p in panels
+            ]
+        picture = titled_side_by_side(panels, titles, gap=gap)
         if k:
-            parts.append(np.full((gap, width, 3), 255, np.uint8))
-        pad = np.full((row.shape[0], width - row.shape[1], 3), 255, np.uint8)
-        parts.append(np.hstack([row, pad]))
-    return np.vstack(parts)
+            pictures.append(np.full((gap, picture.shape[1], 3), 255, np.uint8))
+        pictures.append(picture)
+    return np.vstack(pictures)
 
 
 def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
@@ -207,7 +250,7 @@ def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
 
     start = time.perf_counter()
     china = load_sample_image("china.jpg")
-    shipped_row, shipped = _part(load_pretrained("photos"), china)
+    *shipped_row, shipped = _part(load_pretrained("photos"), china)
     train, test, _ = skdata.stereo_motorcycle()
     model = recipe("photos").set_params(
         pixels_per_image=30000, random_state=random_state
@@ -216,9 +259,9 @@ def run_demo(output="somcolor-demo.png", random_state=0, echo=print):
         warnings.simplefilter("ignore", TrainingDataWarning)
         warnings.simplefilter("ignore", NotConvergedWarning)
         model.fit([train])
-    fitted_row, fitted = _part(model, test)
+    *fitted_row, fitted = _part(model, test)
     path = free_path(output)
-    write_image(path, _stack([shipped_row, fitted_row]))
+    write_image(path, rows_of_one_width([shipped_row, fitted_row]))
     seconds = time.perf_counter() - start
 
     def figures(scores):

@@ -171,12 +171,12 @@ class ColorizerPipeline(BaseEstimator):
         grey image's smooth regions and stops at its edges, and where the
         model is unsure the colour fades towards grey (``fade``). Hints
         (``predict(..., hints=...)``) always go through the solver.
-    fade : float, default=0.001
+    fade : float, default=1e-4
         Weight of grey (U = V = 0) at every pixel in the solver, against at
-        most 0.03 for the model's colour where it is sure: the larger, the
+        most 0.01 for the model's colour where it is sure: the larger, the
         more an unsure prediction fades to grey. Used with ``refine`` and
         hints.
-    smoothness : float, default=1.0
+    smoothness : float, default=3.0
         The solver's weight of equal colour across smooth edges (its
         ``lambda``): the larger, the further colour spreads. Used with
         ``refine`` and hints.
@@ -246,8 +246,8 @@ class ColorizerPipeline(BaseEstimator):
         predict_scale="input",
         max_training_size=None,
         refine=False,
-        fade=0.001,
-        smoothness=1.0,
+        fade=1e-4,
+        smoothness=3.0,
     ):
         self.quantizer = quantizer
         self.extractor = extractor
@@ -546,8 +546,11 @@ class ColorizerPipeline(BaseEstimator):
         uv = self._chroma_at_own_scale(_options.shrink(lightness, small))
         return _options.enlarge(uv, lightness.shape)
 
-    def _steered_rgb(self, lightness, hint):
-        """Colour image of one grey image through the solver (reference path)."""
+    def _steered_rgb(self, lightness, hint, previous=None, steadiness=0.0):
+        """Colour image of one grey image through the solver (reference path).
+
+        Returns the image and its :class:`~somcolor.steering.Carry`.
+        """
         small = _options.training_scale_shape(self, lightness.shape)
         work = lightness if small is None else _options.shrink(lightness, small)
         chroma = steering.steered_chroma(
@@ -556,10 +559,12 @@ class ColorizerPipeline(BaseEstimator):
             _ReferenceSteering(self, work),
             fade=float(self.fade),
             smoothness=float(self.smoothness),
+            previous=previous,
+            steadiness=steadiness,
         )
-        if small is not None:
-            chroma = _options.enlarge(chroma, lightness.shape)
-        return steering.paste(luv_to_rgb(lightness, chroma), lightness, hint)
+        full = chroma if small is None else _options.enlarge(chroma, lightness.shape)
+        rgb = steering.paste(luv_to_rgb(lightness, full), lightness, hint)
+        return rgb, steering.Carry(work, chroma)
 
     @bounded_in_dask_workers
     def predict_labels(self, grey_images):
@@ -662,8 +667,9 @@ class ColorizerPipeline(BaseEstimator):
 
         Each colour image is made grey with :func:`somcolor.to_grey` (same
         L), colorized, and compared with the original pixel by pixel with
-        :func:`skimage.color.deltaE_ciede2000` in CIELAB. The mean is over
-        all pixels of all images. Higher is better; 0 is a perfect
+        the CIEDE2000 formula in CIELAB (:func:`somcolor.metrics.mean_ciede2000`,
+        equal to :func:`skimage.color.deltaE_ciede2000` to 1e-6). The mean
+        is over all pixels of all images. Higher is better; 0 is a perfect
         reconstruction. Unlike pixel accuracy, it compares fairly across
         codebook (SOM) sizes and patch sizes.
 
@@ -680,7 +686,11 @@ class ColorizerPipeline(BaseEstimator):
             ``-mean CIEDE2000`` (CIEDE2000 units, about 1 = just noticeable).
         """
         check_is_fitted(self)
-        images, _ = check_images(rgb_images, color=True, name="rgb_images")
+        # As given (uint8 stays uint8: the comparison reads its levels from a
+        # table, and no float copy of the originals is made).
+        images, _ = check_images(
+            rgb_images, color=True, name="rgb_images", convert=False
+        )
         predicted = self.predict(to_grey(images))
         sums = _parallel.parallel_map(
             metrics._ciede2000_sum,
@@ -712,15 +722,12 @@ def _predict_serial(task, model, verbose):
     if model._fast_path_applicable():
         return _fast_predict.predict(model, grey_images, hints=hints)
     images, stacked = check_images(grey_images, color=False, name="grey_images")
-    steer = hints is not None or model.refine
     hints = [None] * len(images) if hints is None else hints
     out = []
-    for grey, hint in zip(
-        progress(images, verbose=verbose, desc="colorizing"), hints
-    ):
+    for grey, hint in zip(progress(images, verbose=verbose, desc="colorizing"), hints):
         lightness = grey_to_lightness(grey)
-        if steer:
-            out.append(model._steered_rgb(lightness, hint))
+        if hint is not None or model.refine:
+            out.append(model._steered_rgb(lightness, hint)[0])
         else:
             out.append(luv_to_rgb(lightness, model._chroma_from_lightness(lightness)))
     return images_like(out, stacked)

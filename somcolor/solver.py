@@ -42,6 +42,9 @@ from . import _solver_kernels
 
 __all__ = ["solve_chroma", "edge_weights"]
 
+#: The dtype of the solver's iterations.
+SOLVER_DTYPE = np.float32
+
 
 def edge_weights(lightness, edge_sigma):
     """Weights of the 4-neighbour edges from the lightness.
@@ -73,7 +76,8 @@ def edge_weights(lightness, edge_sigma):
     height, width = lightness.shape
     horizontal = np.empty((height, max(width - 1, 0)))
     vertical = np.empty((max(height - 1, 0), width))
-    _solver_kernels.edge_weights(
+    parallel = lightness.size >= _solver_kernels.PARALLEL_MIN_PIXELS
+    _solver_kernels.edge_weights(parallel)(
         lightness, 1.0 / float(edge_sigma) ** 2, horizontal, vertical
     )
     return horizontal, vertical
@@ -130,7 +134,8 @@ def solve_chroma(
     Returns
     -------
     solution : ndarray of shape (H, W, 2)
-        The chroma map, float64.
+        The chroma map, float64 (computed in float32: within about 1e-3 of
+        the exact minimiser where it has converged).
 
     Examples
     --------
@@ -185,17 +190,50 @@ def solve_chroma(
     )
 
 
-def _solve(lightness, chroma, weights, smoothness, edge_sigma, passes, max_iter, tol):
-    """:func:`solve_chroma` on checked float64 input."""
-    horizontal, vertical = edge_weights(lightness, edge_sigma)
-    weights = np.ascontiguousarray(weights)
-    planes = np.ascontiguousarray(np.moveaxis(chroma, -1, 0))
-    x = planes.copy()
+def _solve(
+    lightness,
+    chroma,
+    weights,
+    smoothness,
+    edge_sigma,
+    passes,
+    max_iter,
+    tol,
+    start=None,
+):
+    """:func:`solve_chroma` on checked float64 input.
+
+    ``start`` (shape (H, W, 2)): where the iterations start, instead of
+    ``chroma``.
+
+    The iterations run in float32 (the loops are limited by memory traffic,
+    and chroma needs no more than float32's seven digits); the line
+    solves accumulate in float64, and so do the conjugate gradients' dot
+    products.
+    """
+    horizontal, vertical = (
+        np.asarray(a, dtype=SOLVER_DTYPE) for a in edge_weights(lightness, edge_sigma)
+    )
+    weights = np.ascontiguousarray(weights, dtype=SOLVER_DTYPE)
+    planes = np.ascontiguousarray(np.moveaxis(chroma, -1, 0), dtype=SOLVER_DTYPE)
+    if start is None:
+        x = planes.copy()
+    else:
+        x = np.ascontiguousarray(np.moveaxis(start, -1, 0), dtype=SOLVER_DTYPE)
+    parallel = weights.size >= _solver_kernels.PARALLEL_MIN_PIXELS
     for lam in _schedule(smoothness, passes):
-        _solver_kernels.line_pass(weights, horizontal, vertical, lam, x)
+        _solver_kernels.line_pass(weights, horizontal, vertical, lam, x, parallel)
     if max_iter:
         b = planes * weights
         _solver_kernels.conjugate_gradients(
-            weights, horizontal, vertical, float(smoothness), b, x, max_iter, tol
+            weights,
+            horizontal,
+            vertical,
+            float(smoothness),
+            b,
+            x,
+            max_iter,
+            tol,
+            parallel,
         )
-    return np.moveaxis(x, 0, -1)
+    return np.moveaxis(x, 0, -1).astype(np.float64)

@@ -12,7 +12,8 @@ hints=...)``, ``ColorizerPipeline(refine=True)``):
    at the hinted pixels (pulled towards the fitted codebook), and what is
    left is regressed on the network's last hidden layer (a linear head,
    pulled towards zero, its intercept free): the model's colours for the
-   whole image move towards the hints, texture by texture.
+   whole image move towards the hints, texture by texture (no colour moves
+   everywhere alike: the head's intercept is pulled towards zero too).
 2. **Weigh**: every pixel gets data for the solver: the hint's chroma with a
    strong weight; the (adapted) model's chroma with a weight that falls with
    its uncertainty (the expected squared distance of the codebook colours
@@ -32,6 +33,7 @@ import numpy as np
 
 from . import _options
 from ._images import check_images
+from ._parallel import one_blas_thread
 from .color import rgb_to_luv
 
 __all__ = ["check_hints", "hints_from_rgba", "Hint"]
@@ -40,15 +42,15 @@ __all__ = ["check_hints", "hints_from_rgba", "Hint"]
 #: :data:`MODEL_WEIGHT`, so a hint is all but a hard constraint).
 HINT_WEIGHT = 100.0
 #: Data weight of the model's chroma where it is certain.
-MODEL_WEIGHT = 0.03
+MODEL_WEIGHT = 0.01
 #: (U, V) distance at which the model's weight has halved: its weight is
 #: ``MODEL_WEIGHT * s^2 / (s^2 + uncertainty)``.
 UNCERTAINTY_SCALE = 10.0
 #: Ridge penalties of the adaptation to hints, per hinted pixel: the
 #: codebook colours (towards the fitted ones) and the hidden-layer head
 #: (towards zero).
-CODEBOOK_RIDGE = 30.0
-HEAD_RIDGE = 300.0
+CODEBOOK_RIDGE = 10.0
+HEAD_RIDGE = 100.0
 
 
 @dataclass(frozen=True)
@@ -135,8 +137,7 @@ def _one_hint(hint, shape, index):
         return None
     if not isinstance(hint, (tuple, list)) or len(hint) != 2:
         raise TypeError(
-            f"{name} must be None or a pair (mask, colours), got "
-            f"{type(hint).__name__}."
+            f"{name} must be None or a pair (mask, colours), got {type(hint).__name__}."
         )
     mask, colours = hint
     mask = np.asarray(mask)
@@ -231,7 +232,8 @@ def adapted_colours(weights, hidden, target, share, colours):
     -------
     colours : ndarray of shape (K, 2)
     head : ndarray of shape (n_hidden + 1, 2)
-        Empty (0 rows) without ``hidden``.
+        Weights of the hidden outputs and (last row) the intercept. Empty
+        (0 rows) without ``hidden``.
     """
     k = len(colours)
     weighted = weights * share[:, None]
@@ -242,12 +244,7 @@ def adapted_colours(weights, hidden, target, share, colours):
     residual = target - weights @ adapted
     design = np.column_stack([hidden, np.ones(len(hidden))])
     gram = (design * share[:, None]).T @ design
-    penalty = np.full(design.shape[1], HEAD_RIDGE)
-    penalty[-1] = 0.0  # the intercept (a shift of every colour) is free
-    gram[np.diag_indices_from(gram)] += penalty
-    # A tiny ridge on the intercept too, in case every hinted pixel has the
-    # same hidden output and the system is singular.
-    gram[-1, -1] += 1e-9 * max(share.sum(), 1.0)
+    gram[np.diag_indices_from(gram)] += HEAD_RIDGE
     head = np.linalg.solve(gram, (design * share[:, None]).T @ residual)
     return adapted, head
 
@@ -291,8 +288,10 @@ def forward(classifier, features):
 
     For an ``MLPClassifier``: the scores before the output activation (one
     column per class, or one logistic column) and the last hidden layer's
-    output, as the compiled path computes them. For another classifier: the
-    log of ``predict_proba`` and no hidden layer (None).
+    output, as the compiled path computes them, with one BLAS thread (so
+    that the result does not depend on the process's thread settings). For
+    another classifier: the log of ``predict_proba`` and no hidden layer
+    (None).
     """
     from sklearn.neural_network import MLPClassifier
     from sklearn.neural_network._base import ACTIVATIONS
@@ -303,11 +302,12 @@ def forward(classifier, features):
     h = np.asarray(features, dtype=classifier.coefs_[0].dtype)
     hidden = h
     n_layers = len(classifier.coefs_)
-    for layer, (w, b) in enumerate(zip(classifier.coefs_, classifier.intercepts_)):
-        hidden = h
-        h = h @ w + b
-        if layer < n_layers - 1:
-            ACTIVATIONS[classifier.activation](h)
+    with one_blas_thread():
+        for layer, (w, b) in enumerate(zip(classifier.coefs_, classifier.intercepts_)):
+            hidden = h
+            h = h @ w + b
+            if layer < n_layers - 1:
+                ACTIVATIONS[classifier.activation](h)
     return h, hidden
 
 
@@ -355,7 +355,31 @@ def decode(scores, hidden, colours, soft, temperature, head):
 # -- the three steps ---------------------------------------------------------
 
 
-def steered_chroma(lightness, hint, backend, *, fade, smoothness):
+@dataclass(frozen=True)
+class Carry:
+    """What one frame of a film leaves to the next: its lightness and chroma.
+
+    At the model's working scale (see :func:`steered_chroma`).
+    """
+
+    lightness: np.ndarray
+    chroma: np.ndarray
+
+
+def temporal_weights(lightness, previous, steadiness):
+    """Weight of the previous frame's chroma at each pixel.
+
+    ``steadiness`` where the lightness has not changed, falling as
+    ``exp(-(dL / TEMPORAL_SIGMA)^2)`` where it has (something moved): the
+    colour of a still pixel stays, a moving one is coloured afresh.
+    """
+    change = (lightness - previous.lightness) / TEMPORAL_SIGMA
+    return steadiness * np.exp(-(change**2))
+
+
+def steered_chroma(
+    lightness, hint, backend, *, fade, smoothness, previous=None, steadiness=0.0
+):
     """Chroma of one image at the model's working scale, steered.
 
     Parameters
@@ -371,6 +395,12 @@ def steered_chroma(lightness, hint, backend, *, fade, smoothness):
         w, 2), uncertainty (h, w)).
     fade, smoothness : float
         Weight of grey, and the solver's smoothness.
+    previous : Carry, optional
+        The previous frame of a film (same working size): its chroma is one
+        more datum, weighted by :func:`temporal_weights`, and the solver
+        starts from it (few iterations, no smoother passes).
+    steadiness : float, default=0.0
+        The weight of the previous frame's chroma where nothing moved.
 
     Returns
     -------
@@ -389,16 +419,38 @@ def steered_chroma(lightness, hint, backend, *, fade, smoothness):
         )
     chroma, uncertainty = backend.everywhere(colours, head)
     data, weights = data_terms(chroma, uncertainty, fade, share, hint_chroma)
+    if previous is None or previous.chroma.shape[:2] != lightness.shape:
+        return _solve(
+            lightness, data, weights, smoothness, EDGE_SIGMA, PASSES, MAX_ITER, TOL
+        )
+    still = temporal_weights(lightness, previous, steadiness)
+    total = weights + still
+    data = (weights[..., None] * data + still[..., None] * previous.chroma) / total[
+        ..., None
+    ]
     return _solve(
-        lightness, data, weights, smoothness, EDGE_SIGMA, PASSES, MAX_ITER, TOL
+        lightness,
+        data,
+        total,
+        smoothness,
+        EDGE_SIGMA,
+        0,
+        FRAME_MAX_ITER,
+        TOL,
+        start=previous.chroma,
     )
 
 
 #: The solver's settings in the pipeline (see :func:`somcolor.solver.solve_chroma`).
-EDGE_SIGMA = 5.0
+EDGE_SIGMA = 2.5
 PASSES = 3
-MAX_ITER = 30
-TOL = 1e-4
+MAX_ITER = 100
+TOL = 1e-5
+#: Conjugate-gradient iterations for a frame of a film, started from the
+#: previous frame's chroma.
+FRAME_MAX_ITER = 20
+#: Lightness change (L units) at which a pixel counts as moved.
+TEMPORAL_SIGMA = 3.0
 
 
 def paste(rgb, lightness, hint):

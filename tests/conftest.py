@@ -8,6 +8,7 @@ through ``SOMCOLOR_BSDS500`` (the folder holding ``train/``, ``val/`` and
 not set or not there.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,81 @@ from somcolor.datasets import (
 )
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+
+#: The fixtures that give a test a data set (or skip it without one).
+DATA_FIXTURES = {
+    "scene8_data",
+    "opencountry_train",
+    "opencountry_test",
+    "bsds500_test",
+    "bsds500_data",  # tests/test_examples.py
+    "davis_data",  # tests/test_examples.py
+}
+
+#: How the reason of a skip for want of a data set begins.
+DATA_SKIPS = ("needs the eight-scene data", "needs BSDS500", "needs the DAVIS 2016")
+
+
+def _needs_data(item):
+    return bool(
+        DATA_FIXTURES & set(getattr(item, "fixturenames", ()))
+        or item.get_closest_marker("scene8")
+        or item.get_closest_marker("data")
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test that needs a data set is marked ``data``: those using a data
+    fixture, or marked ``scene8``, as well as those marked by hand (the
+    README's and the docs' data blocks), so that ``-m data`` selects them
+    all (before ``-m`` deselects)."""
+    for item in items:
+        if _needs_data(item) and not item.get_closest_marker("data"):
+            item.add_marker(pytest.mark.data)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test skipped for want of a data set must be marked ``data``, or it
+    fails, naming itself: so no data test is left out of ``-m data``. The
+    outcomes of the data tests are counted (``pytest_sessionfinish``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        _count(item, report)
+        return
+    reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if reason.startswith(DATA_SKIPS) and not item.get_closest_marker("data"):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} was skipped for want of a data set ({reason}) but is "
+            "not marked 'data': use a data fixture of tests/conftest.py, or mark it."
+        )
+    _count(item, report, data_skip=reason.startswith(DATA_SKIPS))
+
+
+#: Outcomes of the tests marked ``data`` in this run (see ``pytest_sessionfinish``).
+_DATA_COUNTS = {"passed": 0, "skipped_for_data": 0, "skipped": 0, "failed": 0}
+
+
+def _count(item, report, data_skip=False):
+    if not item.get_closest_marker("data"):
+        return
+    if report.when == "call" or report.outcome != "passed":
+        key = report.outcome
+        if report.skipped and data_skip:
+            key = "skipped_for_data"
+        _DATA_COUNTS[key] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """With ``CI_DATA_COUNTS=FILE``, write the outcomes of the data tests there
+    (JSON): ``.ci/run`` checks that the run with the data sets runs every
+    data test that a fresh machine's run skips."""
+    path = os.environ.get("CI_DATA_COUNTS")
+    if path:
+        Path(path).write_text(json.dumps(_DATA_COUNTS))
 
 
 @pytest.fixture
@@ -98,7 +174,7 @@ def small_rgb_images():
 def _scene8_or_skip():
     if scene8_home() is None:
         pytest.skip(
-            f"eight-scene data not found: set {SCENE8_ENV} to the folder holding "
+            f"needs the eight-scene data: set {SCENE8_ENV} to the folder holding "
             "opencountry/ (in CI: ../shared/data/scene8)"
         )
 
@@ -108,7 +184,7 @@ def bsds500_test():
     """The 200 BSDS500 test photographs; skip, with the reason, without them."""
     if bsds500_home() is None:
         pytest.skip(
-            f"BSDS500 not found: set {BSDS500_ENV} to the folder holding train/, "
+            f"needs BSDS500: set {BSDS500_ENV} to the folder holding train/, "
             "val/ and test/ (in CI: ../shared/data/bsds500)"
         )
     return load_bsds500("test")

@@ -75,6 +75,7 @@ def test_rerun_skips_finished_files_and_never_overwrites(
     np.testing.assert_array_equal(skio.imread(keep), _expected(small_model, inputs[1]))
 
 
+@pytest.mark.slow  # process workers
 def test_same_files_with_process_workers_and_any_batch_size(
     small_model, small_rgb_images, tmp_path, monkeypatch
 ):
@@ -271,6 +272,7 @@ def test_jpeg_quality(small_model, small_rgb_images, tmp_path):
         colorize_many(small_model, tmp_path / "in", tmp_path / "bad", quality=0)
 
 
+@pytest.mark.slow  # process workers
 def test_workers_start_only_when_the_work_pays(
     small_model, small_rgb_images, tmp_path, monkeypatch
 ):
@@ -304,3 +306,60 @@ def test_progress_bar_counts_images(small_model, small_rgb_images, tmp_path, cap
     counts = re.findall(r"(\d+)/(\d+) \[", capsys.readouterr().err)
     # Four tasks of 2 images: the bar counts the 8 images.
     assert counts and {total for _, total in counts} == {"8"}
+
+
+def test_no_progress_bar_when_every_output_exists(
+    small_model, small_rgb_images, tmp_path, capsys
+):
+    _grey_folder(tmp_path / "in", small_rgb_images)
+    colorize_many(small_model, tmp_path / "in", tmp_path / "out", verbose=1)
+    capsys.readouterr()
+    summary = colorize_many(small_model, tmp_path / "in", tmp_path / "out", verbose=1)
+    assert len(summary.skipped) == len(small_rgb_images)
+    assert capsys.readouterr().err == ""  # not even "colorizing: 0image"
+
+
+def test_one_group_of_images_is_held_at_a_time(
+    small_model, small_rgb_images, tmp_path, monkeypatch
+):
+    # Two images a group cannot hold together: the first is colorized (and
+    # written, and let go) before the second is read, so that the memory of
+    # two large photographs is never held at once.
+    import somcolor.batch as batch
+
+    _grey_folder(tmp_path / "in", small_rgb_images[:3])
+    sizes = [image.shape[0] * image.shape[1] for image in small_rgb_images[:3]]
+    monkeypatch.setattr(batch, "_PIXELS_PER_CALL", max(sizes) + 1)
+    events = []
+    read, colorize_group = batch._read_grey, batch._colorize_group
+
+    def reading(source):
+        events.append(("read", os.path.basename(source)))
+        return read(source)
+
+    def colorizing(group, *args):
+        events.append(("colorize", [os.path.basename(item[1]) for item in group]))
+        return colorize_group(group, *args)
+
+    monkeypatch.setattr(batch, "_read_grey", reading)
+    monkeypatch.setattr(batch, "_colorize_group", colorizing)
+    # One task of three files (batch_size), as a run of many files has.
+    summary = colorize_many(
+        small_model, tmp_path / "in", tmp_path / "out", batch_size=3
+    )
+    assert summary.ok and len(summary.written) == 3
+    assert events == [
+        ("read", "img00.png"),
+        ("colorize", ["img00.png"]),
+        ("read", "img01.png"),
+        ("colorize", ["img01.png"]),
+        ("read", "img02.png"),
+        ("colorize", ["img02.png"]),
+    ]
+    # A limit that holds them all: one group, one call.
+    events.clear()
+    monkeypatch.setattr(batch, "_PIXELS_PER_CALL", sum(sizes) + 1)
+    colorize_many(small_model, tmp_path / "in", tmp_path / "all", batch_size=3)
+    assert [e for e in events if e[0] == "colorize"] == [
+        ("colorize", ["img00.png", "img01.png", "img02.png"])
+    ]

@@ -6,6 +6,8 @@ scripts still work, so that they cannot rot.
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the benchmark scripts
+
 
 @pytest.fixture
 def run_quick(run_from_repository):
@@ -34,6 +36,7 @@ def test_quick_benchmarks_write_every_case(tmp_path, run_quick):
         "## Next to a busy process",
         "-megapixel image",
         "## Start-up",
+        "## Scoring: CIEDE2000",
     ):
         assert heading in text
     assert "date:" in text and "versions:" in text and "command" in text
@@ -42,6 +45,17 @@ def test_quick_benchmarks_write_every_case(tmp_path, run_quick):
     assert ": 0 off by more than 1/255" in text
     # Every configuration ran with both kinds of input.
     assert text.count("| uint8 |") == text.count("| float |") >= 4
+
+
+def test_quick_ciede2000_benchmark_updates_its_section(tmp_path, run_quick):
+    output = tmp_path / "RESULTS.md"
+    output.write_text("# Benchmark results\n\n## BMU search\n\nkept\n")
+    for _ in range(2):  # added, then replaced
+        text = run_quick("benchmarks.ciede2000", output)
+    assert text.count("## Scoring: CIEDE2000") == 1
+    assert "## BMU search\n\nkept" in text
+    assert "`python -m benchmarks.ciede2000 --quick`" in text
+    assert text.count("x** |") == 3  # three pairs, each with its ratio
 
 
 def test_quick_denormals_benchmark_writes_both_cases(tmp_path, run_quick):
@@ -63,3 +77,30 @@ def test_quick_scaling_benchmark_writes_every_case(tmp_path, run_quick):
     # A one-thread cluster's grid search is run by joblib in this process,
     # and the row says so.
     assert "1 worker(s) (joblib ran it in this process)" in text
+
+
+def test_quick_video_benchmark_writes_every_case(tmp_path, run_quick):
+    pytest.importorskip(
+        "av", reason='video files need PyAV: pip install "somcolor[video]"'
+    )
+    text = run_quick("benchmarks.video", tmp_path / "VIDEO.md")
+    for heading in (
+        "## Decoding",
+        "## Encoding: 4:2:0 or 4:4:4",
+        "## Encoding: presets",
+        "## The colorize_video loop",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    assert "4:2:0 adds" in text and "| trivial (grey to RGB) |" in text
+
+
+def test_quick_steering_benchmark_writes_every_case(tmp_path, run_quick):
+    text = run_quick("benchmarks.steering", tmp_path / "STEERING.md")
+    for heading in (
+        "## The solver next to SciPy's direct solve",
+        "## predict with hints and refinement",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    assert "| shipped photos (training scale) |" in text

@@ -15,16 +15,68 @@ from somcolor._warnings import MIN_TRAINING_IMAGES as MIN_IMAGES
 from somcolor._warnings import MIN_TRAINING_PIXELS as MIN_PIXELS
 
 
-def test_help():
-    result = subprocess.run(
-        [sys.executable, "-m", "somcolor", "demo", "--help"],
+def _help(*command):
+    return subprocess.run(
+        [sys.executable, "-m", "somcolor", *command, "--help"],
         capture_output=True,
         text=True,
         check=True,
+    ).stdout
+
+
+def test_help_leads_with_what_needs_no_training():
+    # The first example of somcolor --help, and the one demo --help gives,
+    # colorize with a shipped model; training comes after.
+    shipped = "somcolor colorize photos old/ -o out/"
+    top = _help()
+    examples = re.findall(r"^\s+(somcolor \w+ .*)$", top, re.M)
+    assert examples[0] == shipped
+    assert top.index("No training needed") < top.index("somcolor fit")
+    demo = _help("demo")
+    assert "no training" in demo and shipped in demo
+
+
+def test_documented_exit_statuses(tmp_path, capsys):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    statuses = dict(re.findall(r"^- (\d+): ([^\n]*)", doc, re.M))
+    assert set(statuses) == {"0", "1", "2", "130"}
+    assert statuses["1"].startswith("bad input") and statuses["2"].startswith(
+        "a usage error"
     )
-    assert "colorize" in result.stdout
+    missing = str(tmp_path / "missing.png")
+    # Bad input: 1, one line.
+    assert main(["colorize", "photos", missing, "-o", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err.startswith("somcolor: error: ")
+    assert main(["colorize", "photo", missing, "-o", str(tmp_path / "o")]) == 1
+    assert "did you mean 'photos'?" in capsys.readouterr().err
+    # Usage errors: 2, with the usage line and "Error:".
+    for argv in (
+        ["fitt"],
+        ["colorize"],
+        ["colorize", "photos", "x", "-o", "o", "-j", "two"],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Usage: somcolor") and "\nError: " in err
 
 
+def test_a_misspelt_model_name_gets_a_suggestion(tmp_path, capsys):
+    photo = tmp_path / "photo.png"
+    skio.imsave(photo, skdata.astronaut()[::16, ::16])
+    for argv in (
+        ["evaluate", "photo", str(photo)],
+        ["colorize", "landscape", str(photo), "-o", str(tmp_path / "out")],
+        ["fit", str(photo), "-o", str(tmp_path / "m.skops"), "--recipe", "phots"],
+    ):
+        assert main(argv) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("somcolor: error: ") and "\n" not in err
+        assert err.endswith(("did you mean 'photos'?", "did you mean 'landscapes'?"))
+
+
+@pytest.mark.slow  # the demo fits a model
 def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
     import os
 
@@ -55,11 +107,13 @@ def test_demo_writes_comparison_and_never_overwrites(tmp_path, capsys, umask):
     # 2. Fit on the left motorcycle view: the right view comes out closer to
     # its truth than grey and than the mean colour.
     assert fitted[0] < fitted[1] and fitted[0] < fitted[2]
-    # Two rows, grey | colorized | original, each titled above its panels.
-    rows = [
-        (china.shape[:2], shipped),
-        (skdata.stereo_motorcycle()[1].shape[:2], fitted),
-    ]
+    # Two rows, grey | colorized | original, each titled above its panels,
+    # equally wide: the wider photograph's panels are shown at the other's
+    # width (500 x 741 at 432 x 640), the figures measured at full size.
+    (h0, w0), (h1, w1) = china.shape[:2], skdata.stereo_motorcycle()[1].shape[:2]
+    assert w0 < w1
+    rows = [((h0, w0), shipped), ((round(h1 * w0 / w1), w0), fitted)]
+    assert picture.shape[1] == 3 * w0 + 2 * 8
     top = 0
     for (height, width), (colorized, grey, _) in rows:
         band = int(round(max(12, height // 16) * 1.6))
@@ -321,7 +375,10 @@ def test_colorize_reports_bad_inputs_in_one_line(
     captured = capsys.readouterr()
     assert "1 written, 0 skipped, 1 failed" in captured.out
     failures = captured.err.strip().splitlines()
-    assert len(failures) == 1 and "notes.png: not a readable image" in failures[0]
+    assert (
+        len(failures) == 1
+        and "notes.png: not an image somcolor can read" in failures[0]
+    )
     assert "Traceback" not in captured.err
 
     for argv, expected in [

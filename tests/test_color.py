@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from skimage import color as skcolor
+from skimage import data
 from skimage.color.colorconv import rgb_from_xyz
 
 from somcolor import to_grey
@@ -77,3 +78,26 @@ def test_gamut_scale_is_the_largest_feasible():
 def test_to_grey_refuses_non_rgb(bad):
     with pytest.raises(ValueError, match="rgb_images"):
         to_grey(bad)
+
+
+def test_grey_and_levels_in_bands_equal_one_go(monkeypatch):
+    from somcolor import _images
+    from somcolor._files import to_uint8, to_uint16
+
+    rgb = data.astronaut()[::2, ::2]
+    colour = np.random.default_rng(0).uniform(-0.1, 1.1, rgb.shape)
+    whole = to_grey([rgb])[0], to_grey([rgb / 255.0])[0], to_uint8(colour)
+    deep = to_uint16(colour)
+    monkeypatch.setattr(_images, "PIXELS_PER_STEP", 1000)  # many bands
+    assert len(_images.row_bands(rgb.shape)) > 50
+    np.testing.assert_array_equal(to_grey([rgb])[0], whole[0])
+    np.testing.assert_array_equal(to_grey([rgb / 255.0])[0], whole[1])
+    np.testing.assert_array_equal(to_uint8(colour), whole[2])
+    np.testing.assert_array_equal(to_uint16(colour), deep)
+    # And one go is what it was: scikit-image's Y, sRGB-encoded, 8 bits.
+    y = skcolor.rgb2xyz(rgb)[..., 1]
+    expected = np.where(y > 0.0031308, 1.055 * y ** (1 / 2.4) - 0.055, 12.92 * y)
+    np.testing.assert_allclose(whole[0], expected, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(
+        whole[2], np.round(np.clip(colour, 0, 1) * 255).astype(np.uint8)
+    )

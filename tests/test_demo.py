@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from somcolor.demo import side_by_side, titled_side_by_side
+from somcolor.demo import rows_of_one_width, side_by_side, titled_side_by_side
 
 
 def _ink(picture, band):
@@ -34,6 +34,7 @@ def test_one_title_per_panel():
         titled_side_by_side([np.zeros((20, 20))], ["a", "b"])
 
 
+@pytest.mark.slow  # a new process
 def test_titles_need_no_matplotlib():
     code = textwrap.dedent(
         """
@@ -50,3 +51,22 @@ def test_titles_need_no_matplotlib():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().startswith("(")
+
+
+def test_rows_of_photographs_of_other_sizes_are_as_wide_as_each_other():
+    # The demo's two rows: a 427x640 photograph and a 500x741 one.
+    rows = [
+        ([np.full((427, 640), 0.2), np.full((427, 640, 3), 0.3)], ["a", "b"]),
+        ([np.full((500, 741), 0.4), np.full((500, 741, 3), 0.5)], ["c", "d"]),
+    ]
+    picture = rows_of_one_width(rows)
+    assert picture.shape[1] == 2 * 640 + 8
+    dark = picture.min(axis=-1) < 200  # panels (grey levels), not white
+    # Every row of pixels through panels (not the titles' sparse ink) ends with
+    # a panel, at the right edge: no white band beside a narrower row.
+    holding = dark.mean(axis=1) > 0.5
+    assert dark[holding, -1].all() and dark[holding, 0].all()
+    # The second row's panels keep their proportions (500 x 741 -> 432 x 640).
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], holding, [0]]).astype(int)))
+    heights = [int(b - a) for a, b in zip(edges[::2], edges[1::2])]
+    assert heights == [427, 432]

@@ -28,7 +28,8 @@ SMALL_FITS = [
     pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
     pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
 ]
-pytestmark = SMALL_FITS
+# A Dask cluster in this process: slow (python -m pytest -m 'not slow' skips it).
+pytestmark = [pytest.mark.slow, *SMALL_FITS]
 
 distributed = pytest.importorskip(
     "distributed", reason="needs somcolor[distributed] (dask.distributed)"

@@ -15,6 +15,8 @@ import pytest
 
 import somcolor
 
+pytestmark = pytest.mark.slow  # builds the documentation
+
 pytest.importorskip("sphinx", reason="the docs build needs sphinx ('.[docs]')")
 pytest.importorskip("sphinx_gallery", reason="the docs build needs sphinx-gallery")
 pytest.importorskip("numpydoc", reason="the docs build needs numpydoc")

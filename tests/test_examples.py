@@ -26,6 +26,8 @@ from skimage import io as skio
 
 from somcolor.datasets import BSDS500_ENV, bsds500_home
 
+pytestmark = pytest.mark.slow  # runs the example scripts
+
 
 def needs_scene8(test):
     """Mark ``test`` as needing the eight-scene data (skipped without them)."""
@@ -194,7 +196,7 @@ def bsds500_data():
     """Skip the test, with the reason, when BSDS500 is missing."""
     if bsds500_home() is None:
         pytest.skip(
-            f"BSDS500 not found: set {BSDS500_ENV} to the folder holding train/, "
+            f"needs BSDS500: set {BSDS500_ENV} to the folder holding train/, "
             "val/ and test/ (in CI: ../shared/data/bsds500)"
         )
 
@@ -205,7 +207,7 @@ def davis_data():
     folder = os.environ.get(DAVIS_ENV)
     if not folder or not (Path(folder) / "blackswan").is_dir():
         pytest.skip(
-            f"DAVIS 2016 frames not found: set {DAVIS_ENV} to the folder holding "
+            f"needs the DAVIS 2016 frames: set {DAVIS_ENV} to the folder holding "
             "blackswan/ and the other sequences (in CI: ../shared/data/davis2016)"
         )
 

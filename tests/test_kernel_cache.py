@@ -98,6 +98,7 @@ import json, pickle, sys
 import numpy as np
 import somcolor
 from numba.core.registry import CPUDispatcher
+
 compiled_before = [
     name
     for module in list(sys.modules.values())
@@ -150,6 +151,7 @@ def _run_twice(run_from_repository, tmp_path, script, *args):
     return outputs
 
 
+@pytest.mark.slow  # fresh processes loading numba's cache (numba before 0.63)
 def test_som_fit_first_call_on_warm_cache(run_from_repository, tmp_path):
     # Chroma-like data: two features, the case that crashed.
     cold, warm = _run_twice(run_from_repository, tmp_path, _SOM_FIT)
@@ -161,6 +163,7 @@ def test_som_fit_first_call_on_warm_cache(run_from_repository, tmp_path):
         np.testing.assert_array_equal(out["labels"], som.predict(X[:200]))
 
 
+@pytest.mark.slow  # fresh processes loading numba's cache (numba before 0.63)
 def test_patches_first_call_on_warm_cache(run_from_repository, tmp_path):
     cold, warm = _run_twice(run_from_repository, tmp_path, _PATCHES)
     image = np.random.default_rng(1).random((40, 30))
@@ -170,6 +173,7 @@ def test_patches_first_call_on_warm_cache(run_from_repository, tmp_path):
         np.testing.assert_array_equal(patches, expected)
 
 
+@pytest.mark.slow  # fresh processes loading numba's cache (numba before 0.63)
 def test_predict_first_call_on_warm_cache(
     run_from_repository, tmp_path, small_model, small_rgb_images
 ):

@@ -49,9 +49,13 @@ def _assert_same_model(a, b):
 @pytest.mark.parametrize(
     "backend, options",
     [
-        ("loky", {}),
+        pytest.param("loky", {}, marks=pytest.mark.slow),  # process workers
         ("threading", {}),
-        ("loky", {"extractor__position": True, "extractor__context": 3}),
+        pytest.param(
+            "loky",
+            {"extractor__position": True, "extractor__context": 3},
+            marks=pytest.mark.slow,
+        ),
     ],
 )
 def test_fit_and_predict_do_not_depend_on_n_jobs(small_rgb_images, backend, options):
@@ -150,6 +154,7 @@ def _fit_default(images):
         return ColorizerPipeline(pixels_per_image=400, random_state=0).fit(images)
 
 
+@pytest.mark.slow  # process workers
 def test_one_blas_thread_gives_the_model_of_process_workers(small_rgb_images):
     # Dask's workers have one BLAS thread each (loky's: cpu_count // n_jobs,
     # or inner_max_num_threads), and the default MLP's training depends on the

@@ -167,6 +167,7 @@ def test_not_fitted():
         ColorizerPipeline().predict([np.zeros((4, 4))])
 
 
+@pytest.mark.slow  # a new process
 def test_pickle_and_joblib_in_new_process(fitted, small_rgb_images, tmp_path):
     grey = to_grey(small_rgb_images)
     expected = fitted.predict(grey)
@@ -192,6 +193,7 @@ np.savez({str(tmp_path / "out_b.npz")!r}, *b)
             np.testing.assert_array_equal(got[f"arr_{k}"], exp)
 
 
+@pytest.mark.slow  # many fits
 def test_grid_search_and_cross_val_on_image_list(small_rgb_images):
     model = ColorizerPipeline(pixels_per_image=200, random_state=0, **FAST)
     grid = GridSearchCV(

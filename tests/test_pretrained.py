@@ -101,6 +101,33 @@ def test_unknown_names_are_refused_with_the_list():
         resolve_model("portraits")
 
 
+@pytest.mark.parametrize(
+    "wrong, right",
+    [
+        ("photo", "photos"),
+        ("Photos", "photos"),
+        ("landscape", "landscapes"),
+        ("open-country", "opencountry"),
+    ],
+)
+def test_a_misspelt_name_gets_a_suggestion(wrong, right):
+    suggestion = f"; did you mean '{right}'?"
+    with pytest.raises(FileNotFoundError) as info:
+        resolve_model(wrong)
+    assert str(info.value).endswith(suggestion)
+    with pytest.raises(ValueError) as info:
+        load_pretrained(wrong)
+    assert str(info.value).endswith(suggestion)
+
+
+def test_no_suggestion_for_a_file_name_or_a_name_far_from_any():
+    for name in ("portraits", "photos.skops", "models/photo"):
+        with pytest.raises(FileNotFoundError) as info:
+            resolve_model(name)
+        assert "did you mean" not in str(info.value)
+        assert str(info.value).endswith("(photos, landscapes, opencountry).")
+
+
 def test_resolve_model(small_model, tmp_path, monkeypatch):
     import somcolor
 
@@ -155,6 +182,7 @@ def judged_bsds500(bsds500_test):
     return images, greys, lab, grey_delta
 
 
+@pytest.mark.slow  # colorizes 200 photographs per model
 @pytest.mark.parametrize("name", available())
 def test_shipped_models_score_what_their_cards_say_on_bsds500(name, judged_bsds500):
     # The figures of somcolor.metrics.evaluate (the card's), computed here with

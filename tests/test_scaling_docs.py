@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a Dask cluster
+
 pytest.importorskip(
     "distributed", reason="the page's examples need somcolor[distributed]"
 )

@@ -16,7 +16,7 @@ SMALL_FITS = [
     pytest.mark.filterwarnings("ignore::somcolor.TrainingDataWarning"),
     pytest.mark.filterwarnings("ignore::somcolor.NotConvergedWarning"),
 ]
-pytestmark = [pytest.mark.scene8, *SMALL_FITS]
+pytestmark = [pytest.mark.scene8, pytest.mark.slow, *SMALL_FITS]
 
 
 def _mean_ciede2000(truths, guesses):

@@ -23,8 +23,11 @@ with the reason, when its test runs):
   ``python -m somcolor.pretrained.build``), which take minutes to hours: their options
   are checked against their ``--help``; tests/test_examples.py and
   tests/test_benchmarks.py run them in reduced form.
-- Lines and blocks that need the eight-scene data (``scene8/``,
-  ``load_scene8(``) when ``SOMCOLOR_SCENE8`` is not set.
+- Blocks that need the eight-scene data (a line they run names
+  ``scene8``, or ``load_scene8(``) when ``SOMCOLOR_SCENE8`` is not set,
+  each as a whole, and every later block of the page that reads a file one
+  of them would have written (``-o FILE``). These are the data tests
+  (marked ``data``, as every test that needs a data set is).
 - The ```python blocks of docs/scaling_out.md, which
   tests/test_scaling_docs.py runs.
 """
@@ -58,7 +61,61 @@ def _blocks(page):
     return [(lang, code) for lang, code in blocks if lang in ("python", "bash")]
 
 
-CASES = [(page, k) for page in PAGES for k in range(len(_blocks(page)))]
+_OUTPUT = re.compile(r"(?:^|\s)(?:-o|--output)\s+(\S+)")
+
+
+def _outputs(code):
+    """Files a block writes with ``-o FILE`` or ``--output FILE``."""
+    return _OUTPUT.findall(code)
+
+
+def _reads_scene8(lang, code):
+    """Whether running the block reads the eight-scene data."""
+    if lang == "python":
+        return "load_scene8(" in code
+    return any(
+        "scene8" in line and _why_not(line) is None and not _SCRIPT.match(line)
+        for line in _runnable_lines(code)
+    )
+
+
+def _data_reasons(blocks, has_scene8):
+    """For each ``(lang, code)`` block of a page: why it cannot run for want
+    of the eight-scene data (skipped as a whole), or None.
+
+    A block that reads the data cannot run without it, nor can a later block
+    that names a file such a block would have written: the reason says
+    which.
+    """
+    reasons, missing = [], {}
+    for k, (lang, code) in enumerate(blocks):
+        reason = None
+        if not has_scene8 and _reads_scene8(lang, code):
+            reason = f"needs the eight-scene data ({SCENE8_ENV})"
+        else:
+            for name, writer in missing.items():
+                if re.search(rf"(?<![\w./-]){re.escape(name)}(?![\w./-])", code):
+                    reason = (
+                        f"needs {name}, which block {writer} of this page writes "
+                        f"from the eight-scene data ({SCENE8_ENV})"
+                    )
+                    break
+        if reason is not None:
+            missing.update(dict.fromkeys(_outputs(code), k))
+        reasons.append(reason)
+    return reasons
+
+
+def _cases():
+    """``(page, index)`` of every block, marked ``slow`` (they fit models and
+    run commands), and ``data`` where the block needs the data set."""
+    cases = []
+    for page in PAGES:
+        blocks = _blocks(page)
+        for k, reason in enumerate(_data_reasons(blocks, has_scene8=False)):
+            marks = [pytest.mark.slow] + ([pytest.mark.data] if reason else [])
+            cases.append(pytest.param(page, k, marks=marks, id=f"{page}-{k}"))
+    return cases
 
 
 def _photographs(folder, images, suffix):
@@ -106,6 +163,16 @@ def _lines(code):
     return [line for line in code.replace("\\\n", " ").splitlines() if line.strip()]
 
 
+def _runnable_lines(code):
+    """The lines of a bash block as run: ``pip install ... && X`` runs X."""
+    for line in _lines(code):
+        if line.lstrip().startswith("pip install"):
+            if "&&" in line:
+                yield line.split("&&", 1)[1].strip()
+        else:
+            yield line
+
+
 _SCRIPT = re.compile(
     r"^(?:\w+=\S+\s+)*python "
     r"(?:-m (benchmarks\S*|somcolor\.pretrained\.build)|(examples/\S+))(.*)$"
@@ -139,8 +206,6 @@ def _why_not(line):
         return "needs a Dask cluster"
     if line.startswith("somcolor serve"):
         return "a web server, which runs until stopped (tests/test_web.py runs it)"
-    if "scene8" in line and scene8_home() is None:
-        return f"needs the eight-scene data ({SCENE8_ENV})"
     return None
 
 
@@ -194,8 +259,6 @@ def _why_not_block(page, lang, code):
         return "run by tests/test_scaling_docs.py"
     if lang == "python" and re.search(r"^serve\(|\bserve\(load_models", code, re.M):
         return "starts a web server, which runs until stopped (test_web.py runs it)"
-    if lang == "python" and "load_scene8(" in code and scene8_home() is None:
-        return f"needs the eight-scene data ({SCENE8_ENV})"
     return None
 
 
@@ -213,22 +276,29 @@ def page_runs(tmp_path_factory):
         if page not in runs:
             folder = tmp_path_factory.mktemp(Path(page).stem.replace(".", "_"))
             _fill_placeholders(folder)
-            runs[page] = {"folder": folder, "done": 0, "skipped": {}}
+            blocks = _blocks(page)
+            runs[page] = {
+                "folder": folder,
+                "blocks": blocks,
+                "data": _data_reasons(blocks, scene8_home() is not None),
+                "done": 0,
+                "skipped": {},
+                "whole": {},
+            }
         state = runs[page]
-        blocks = _blocks(page)
         while state["done"] <= index:
             k = state["done"]
             state["done"] += 1  # a failing block fails once; later ones go on
             skipped = state["skipped"].setdefault(k, [])
-            lang, code = blocks[k]
-            reason = _why_not_block(page, lang, code)
+            lang, code = state["blocks"][k]
+            reason = _why_not_block(page, lang, code) or state["data"][k]
             if reason:
-                skipped.append(reason)
+                state["whole"][k] = reason
             elif lang == "python":
                 _run_python_block(code, state["folder"], _environment(), f"block{k}")
             else:
                 _run_bash_block(code, state["folder"], _environment(), skipped)
-        return state["skipped"].get(index, [])
+        return state["whole"].get(index), state["skipped"].get(index, [])
 
     return run_upto
 
@@ -239,9 +309,46 @@ def test_the_pages_have_blocks():
     assert "load_images(" in readme  # a folder of photographs, in Python
 
 
-@pytest.mark.parametrize("page, index", CASES, ids=[f"{p}-{k}" for p, k in CASES])
+@pytest.mark.parametrize("page, index", _cases())
 def test_block_runs_as_pasted(page_runs, page, index):
     lang, code = _blocks(page)[index]
-    skipped = page_runs(page, index)
-    if skipped and (lang == "python" or len(skipped) == len(_lines(code))):
+    whole, skipped = page_runs(page, index)
+    if whole is not None:
+        pytest.skip(whole)
+    if skipped and len(skipped) == len(_lines(code)):
         pytest.skip("; ".join(skipped))
+
+
+def test_a_block_without_its_data_is_skipped_as_a_whole():
+    # docs/user_guide.md's case: fit on the eight-scene data, then evaluate
+    # the model that fit wrote; then a later block that reads that model.
+    blocks = [
+        ("bash", "somcolor fit photos/ -o mine.skops"),
+        (
+            "bash",
+            "somcolor fit scene8/opencountry -o oc.skops\n"
+            "somcolor evaluate oc.skops held-out/",
+        ),
+        ("bash", "somcolor evaluate mine.skops held-out/"),
+        ("bash", "somcolor colorize oc.skops old-photos/ -o out/"),
+        ("python", "from somcolor.datasets import load_scene8\nload_scene8()"),
+        ("bash", "SOMCOLOR_SCENE8=../shared/data/scene8 python examples/x.py"),
+    ]
+    reasons = _data_reasons(blocks, has_scene8=False)
+    assert reasons[0] is None and reasons[2] is None
+    assert reasons[1] == f"needs the eight-scene data ({SCENE8_ENV})"
+    assert reasons[3].startswith("needs oc.skops, which block 1 of this page writes")
+    assert reasons[4] == f"needs the eight-scene data ({SCENE8_ENV})"
+    assert reasons[5] is None  # a script's options are checked without data
+    assert _data_reasons(blocks, has_scene8=True) == [None] * len(blocks)
+
+
+def test_the_pages_data_blocks_are_marked():
+    # The user guide's fit on scene8/ and the README's load_scene8 block.
+    marked = {
+        (case.values[0], case.values[1])
+        for case in _cases()
+        if any(mark.name == "data" for mark in case.marks)
+    }
+    assert ("docs/user_guide.md", 5) in marked
+    assert any(page == "README.md" for page, _ in marked)

@@ -141,6 +141,7 @@ def test_quantization_error_not_worse_than_minisom_synthetic():
     assert ours <= 1.02 * _minisom_error(X, 4)
 
 
+@pytest.mark.slow  # MiniSom on 60 images
 @pytest.mark.scene8
 def test_quantization_error_not_worse_than_minisom_opencountry(opencountry_train):
     uv = np.concatenate(

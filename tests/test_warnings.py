@@ -59,6 +59,7 @@ def test_enough_data_and_a_converged_fit_say_nothing():
     assert model.n_training_pixels_ >= MIN_TRAINING_PIXELS
 
 
+@pytest.mark.slow  # many fits
 def test_a_grid_search_says_each_warning_once(tmp_path):
     # As a user runs it: default warning filters, a script, stderr.
     script = tmp_path / "search.py"

@@ -33,6 +33,7 @@ pytest.importorskip("uvicorn", reason="the web page needs '.[web]'")
 requests = pytest.importorskip("requests", reason="these tests post with requests")
 
 import somcolor  # noqa: E402
+from somcolor import _web_jobs as jobs  # noqa: E402
 from somcolor import web  # noqa: E402
 from somcolor._files import as_grey, read_image, to_uint8  # noqa: E402
 from somcolor.metrics import mean_ciede2000  # noqa: E402
@@ -244,8 +245,12 @@ def test_page_and_its_files_come_from_the_package(served):
 def test_bad_files_get_a_message_and_the_server_goes_on(served, photos):
     good = (photos / "camera.png").read_bytes()
     cases = {
-        "notes.jpg": (b"just some text, not a picture\n" * 10, 400, "not a readable"),
-        "half.png": (good[: len(good) // 2], 400, "not a readable"),
+        "notes.jpg": (
+            b"just some text, not a picture\n" * 10,
+            400,
+            "not in any of the formats somcolor reads (JPEG, PNG",
+        ),
+        "half.png": (good[: len(good) // 2], 400, "a PNG image cut short"),
         "empty.png": (b"", 400, "empty"),
         "bomb.png": (_png_declaring(100_000, 100_000), 400, "decompression bomb"),
         "big.png": (_png_declaring(6000, 5000), 413, "30,000,000 pixels"),
@@ -256,6 +261,7 @@ def test_bad_files_get_a_message_and_the_server_goes_on(served, photos):
     assert _post(served, "camera.png", good).status_code == 200
 
 
+@pytest.mark.slow  # 24 megapixels
 def test_a_24_megapixel_photograph_is_colorized(served):
     grey = np.tile(np.linspace(0, 255, 6000).astype(np.uint8), (4000, 1))
     grey[::7] = 40  # some texture
@@ -400,6 +406,56 @@ def test_concurrent_uploads_all_complete(served, photos, loaded_model):
         )
 
 
+class _HeldModel(somcolor.ColorizerPipeline):
+    """A fitted pipeline whose ``predict`` of a large photograph waits until
+    the test lets it go (``entered`` says it is waiting)."""
+
+    entered = None
+    release = None
+
+    def predict(self, grey_images):
+        if grey_images[0].size > 4_000_000:
+            self.entered.set()
+            assert self.release.wait(600)
+        return super().predict(grey_images)
+
+
+def test_a_small_photograph_does_not_wait_behind_a_large_one(
+    web_server, small_model, photos
+):
+    import threading
+
+    held = copy.copy(small_model)
+    held.__class__ = _HeldModel
+    held.entered, held.release = threading.Event(), threading.Event()
+    url = web_server({"held": held})
+    large = np.random.default_rng(0).integers(0, 256, (2100, 2000), dtype=np.uint8)
+    payload = _png_bytes(large)  # 4.2 megapixels: the large lane
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            first = pool.submit(_post, url, "large.png", payload, model="held")
+            assert held.entered.wait(600)  # the large one is being colorized
+            small = _post(
+                url, "camera.png", (photos / "camera.png").read_bytes(), "held"
+            )
+            assert small.status_code == 200, small.text
+            assert not first.done()  # still held: the small one went beside it
+        finally:
+            held.release.set()
+        assert first.result().status_code == 200
+
+
+def test_the_page_has_an_icon(served):
+    response = requests.get(served + "/favicon.ico", timeout=60)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    icon = Image.open(io.BytesIO(response.content))
+    assert icon.format == "ICO" and {(16, 16), (32, 32)} <= icon.info["sizes"]
+    assert icon.size == (48, 48)  # the largest, drawn as is: a 3x3 palette
+    assert len(icon.convert("RGB").getcolors()) == 9
+    assert 'rel="icon" href="/favicon.ico"' in requests.get(served, timeout=60).text
+
+
 def test_a_full_queue_answers_429(web_server, small_model_file, photos):
     url = web_server(
         web.load_models([small_model_file]), web.ServeLimits(max_waiting=1)
@@ -508,6 +564,10 @@ def test_load_models_refusals(tmp_path, small_model):
         web.load_models(["nothing"], shipped={"photos": lambda: small_model})
     with pytest.raises(ValueError, match="shipped models: photos"):
         web.load_models(["nothing"], shipped={"photos": lambda: small_model})
+    with pytest.raises(ValueError, match=r"\(shipped models: photos\); did you mean"):
+        web.load_models(["photo"], shipped={"photos": lambda: small_model})
+    with pytest.raises(ValueError, match=r"ships with this version of somcolor\)\.$"):
+        web.load_models(["photo"], shipped={})
     with pytest.raises(ValueError, match="missing.skops"):
         web.load_models([tmp_path / "missing.skops"])
     picture = tmp_path / "picture.skops"
@@ -538,25 +598,25 @@ def test_limits_are_checked():
 
 
 def test_display_names_are_plain_file_names():
-    assert web._display_name("../../etc/passwd") == "passwd"
-    assert web._display_name("C:\\Users\\me\\photo.jpg") == "photo.jpg"
-    assert web._display_name("x\x00y\n\u202e.png") == "xy.png"
-    assert web._display_name("..") == "photograph"
-    assert web._display_name(None) == "photograph"
-    assert web._display_name("a" * 300 + ".jpg") == "a" * 116 + ".jpg"
-    assert web._display_name("a" * 300) == "a" * 120
-    assert web._download_name("photo.tar.jpg") == "photo.tar-colorized.png"
+    assert jobs.display_name("../../etc/passwd") == "passwd"
+    assert jobs.display_name("C:\\Users\\me\\photo.jpg") == "photo.jpg"
+    assert jobs.display_name("x\x00y\n\u202e.png") == "xy.png"
+    assert jobs.display_name("..") == "photograph"
+    assert jobs.display_name(None) == "photograph"
+    assert jobs.display_name("a" * 300 + ".jpg") == "a" * 116 + ".jpg"
+    assert jobs.display_name("a" * 300) == "a" * 120
+    assert jobs.download_name("photo.tar.jpg") == "photo.tar-colorized.png"
 
 
-def test_grey_and_ciede2000_in_bands_equal_the_whole(monkeypatch):
+def test_grey_is_scored_as_rgb():
     rgb = skdata.astronaut()[::2, ::2]
-    monkeypatch.setattr(web, "_PIXELS_PER_STEP", 1000)  # many bands
-    np.testing.assert_array_equal(web._grey_of(rgb), as_grey(rgb))
-    colour = np.random.default_rng(0).uniform(-0.1, 1.1, rgb.shape)
-    np.testing.assert_array_equal(web._uint8_of(colour), to_uint8(colour))
     guess = skdata.coffee()[: rgb.shape[0], : rgb.shape[1]]
-    assert web._mean_ciede2000(rgb, guess) == pytest.approx(
+    assert jobs.mean_ciede2000(rgb, guess) == pytest.approx(
         mean_ciede2000([rgb], [guess]), rel=1e-12
+    )
+    grey = as_grey(rgb)
+    assert jobs.mean_ciede2000(rgb, grey) == pytest.approx(
+        mean_ciede2000([rgb], [gray2rgb(grey)]), rel=1e-12
     )
 
 
@@ -573,6 +633,7 @@ def _somcolor(*args, **kwargs):
     )
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_without_a_model_file():
     shipped = list(web.shipped_models())
     if shipped:  # the shipped models are served
@@ -591,6 +652,7 @@ def test_serve_without_a_model_file():
         ]
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_refuses_an_unknown_model_in_one_line():
     missing = _somcolor("serve", "--model", "missing.skops")
     assert missing.returncode == 1
@@ -646,6 +708,7 @@ def _start_serving(args, env):
     return process, first
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_runs_until_interrupted_and_leaves_no_file(
     small_model_file, photos, tmp_path
 ):
@@ -675,6 +738,7 @@ def test_serve_runs_until_interrupted_and_leaves_no_file(
     assert list(temporary.iterdir()) == []
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_beyond_loopback_warns(small_model_file):
     process, first = _start_serving(
         ["--model", small_model_file, "--host", "0.0.0.0", "--port", "0"],
@@ -696,6 +760,7 @@ def test_serve_beyond_loopback_warns(small_model_file):
     assert process.returncode == 0
 
 
+@pytest.mark.slow  # starts somcolor serve in a new process
 def test_serve_on_a_port_in_use_says_so(small_model_file):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

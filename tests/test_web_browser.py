@@ -28,11 +28,14 @@ from skimage import data as skdata
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="the browser tests need Debian's chromium and chromium-driver "
-    "(apt-get install chromium chromium-driver; .ci/run installs them)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser
+    pytest.mark.skipif(
+        not (CHROMIUM and CHROMEDRIVER),
+        reason="the browser tests need Debian's chromium and chromium-driver "
+        "(apt-get install chromium chromium-driver; .ci/run installs them)",
+    ),
+]
 
 pytest.importorskip("starlette", reason="the web page needs '.[web]'")
 pytest.importorskip("selenium", reason="the browser tests drive chromium with selenium")
@@ -194,7 +197,9 @@ def test_upload_see_and_download_identical_pixels(
     assert colorized.get_property("naturalWidth") == 371
     assert colorized.get_property("naturalHeight") == 250
     quality = card.find_element(By.CLASS_NAME, "quality").text
-    assert "CIEDE2000 to the original" in quality and "grey:" in quality
+    assert "Difference from the original colours: " in quality
+    assert "plain grey would be " in quality and "lower is closer" in quality
+    assert "than plain grey" in quality
     card.find_element(By.CSS_SELECTOR, "a.download").click()
     png = _downloaded(downloads, "motorcycle-colorized.png")
     np.testing.assert_array_equal(
@@ -209,7 +214,8 @@ def test_a_bad_file_shows_its_message_and_the_next_upload_works(
     _upload(browser, files / "notes.jpg")
     card = _wait_for(browser, lambda d: (_cards(d, "error") or [None])[0])
     message = card.find_element(By.CLASS_NAME, "error").text
-    assert message.startswith("notes.jpg: not a readable image")
+    assert message.startswith("notes.jpg: not an image somcolor can read")
+    assert "(JPEG, PNG, TIFF, BMP, GIF or WebP)" in message
     _upload(browser, files / "camera.png")
     done = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
     _wait_for(browser, lambda d: _picture_shown(done, "colorized"))
@@ -238,10 +244,10 @@ def test_options_recolorize_without_refitting(
         lambda d: [
             c
             for c in _cards(d, "done")
-            if "soft" in c.find_element(By.CLASS_NAME, "quality").text
+            if "blended" in c.find_element(By.CLASS_NAME, "quality").text
         ],
     )[0]
-    assert "temperature 0.20" in card.find_element(By.CLASS_NAME, "quality").text
+    assert "blending 0.20" in card.find_element(By.CLASS_NAME, "quality").text
     card.find_element(By.CSS_SELECTOR, "a.download").click()
     png = _downloaded(downloads, "camera-colorized.png")
     expected = _expected(
@@ -251,6 +257,76 @@ def test_options_recolorize_without_refitting(
     assert not np.array_equal(
         expected, _expected(photo_model_file, files / "camera.png")
     )
+
+
+def test_the_options_are_in_plain_words(browser, open_page):
+    open_page()
+    Select(browser.find_element(By.ID, "decoding")).select_by_value("soft")
+    controls = browser.find_element(By.ID, "controls").text.lower()
+    for jargon in ("temperature", "decoding", "argmax", "soft"):
+        assert jargon not in controls
+    for words in ("bolder", "calmer", "blend"):
+        assert words in controls
+
+
+def test_the_models_own_setting_restores_its_own_blending(
+    browser, open_page, files, downloads
+):
+    open_page()  # the shipped models are offered too: photos blends at 0.3
+    Select(browser.find_element(By.ID, "model")).select_by_value("photos")
+    slider = browser.find_element(By.ID, "temperature")
+    value = browser.find_element(By.ID, "temperature-value")
+    assert value.text == "0.30" and not slider.is_enabled()
+    decoding = Select(browser.find_element(By.ID, "decoding"))
+    decoding.select_by_value("soft")
+    browser.execute_script(
+        "arguments[0].value = '0.1';arguments[0].dispatchEvent(new Event('input'));",
+        slider,
+    )
+    assert value.text == "0.10"
+    decoding.select_by_value("")  # back to the model's own setting
+    assert value.text == "0.30" and not slider.is_enabled()
+    _upload(browser, files / "camera.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    assert "blending 0.30" in card.find_element(By.CLASS_NAME, "quality").text
+    card.find_element(By.CSS_SELECTOR, "a.download").click()
+    png = _downloaded(downloads, "camera-colorized.png")
+    photos = somcolor.load_pretrained("photos")
+    grey = as_grey(read_image(files / "camera.png"))
+    np.testing.assert_array_equal(_decode(png), to_uint8(photos.predict([grey])[0]))
+
+
+def test_cards_are_colorized_in_the_order_shown(browser, open_page, files):
+    open_page()
+    names = ["camera.png", "motorcycle.png", "notes.jpg", "camera.png"]
+    _upload(browser, *(files / name for name in names))
+    _wait_for(browser, lambda d: len(_cards(d)) == len(names))
+    shown = [c.find_element(By.TAG_NAME, "h2").text for c in _cards(browser)]
+    assert shown == names  # top to bottom, as chosen
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        states = [c.get_attribute("data-state") for c in _cards(browser)]
+        # Finished cards on top, then at most one being colorized, then waiting.
+        finished = [s in ("done", "error") for s in states]
+        first_unfinished = finished.index(False) if False in finished else len(states)
+        assert all(finished[:first_unfinished])
+        assert all(s == "waiting" for s in states[first_unfinished + 1 :])
+        if first_unfinished == len(states):
+            break
+        time.sleep(0.02)  # polling, not a timing check
+    assert states == ["done", "done", "error", "done"]
+
+
+def test_the_page_has_its_icon(browser, open_page):
+    open_page()
+    icon = browser.find_element(By.CSS_SELECTOR, 'link[rel="icon"]')
+    assert icon.get_attribute("href").endswith("/favicon.ico")
+    answer = browser.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('/favicon.ico').then(r => done(r.status + ' ' + "
+        "r.headers.get('content-type')));"
+    )
+    assert answer == "200 image/x-icon"
 
 
 def test_too_many_files_and_download_all(

@@ -40,19 +40,29 @@ function effectiveDecoding() {
   return chosen || (currentModel().options.decoding ?? "");
 }
 
+function modelTemperature() {
+  return currentModel().options.temperature;
+}
+
 function updateOptions() {
   const options = currentModel().options;
   $("decoding-label").hidden = !("decoding" in options);
   const soft = effectiveDecoding() === "soft" && "temperature" in options;
   $("temperature-label").hidden = !soft;
+  // "The model's own setting" blends as the model does: its own amount, shown
+  // but not changeable (choose "blended" to change it).
+  const own = $("decoding").value === "";
+  if (own && modelTemperature() !== undefined) {
+    $("temperature").value = modelTemperature();
+  }
+  $("temperature").disabled = own;
   $("temperature-value").textContent = Number($("temperature").value).toFixed(2);
   $("again").disabled = !page.items.some((item) => item.sendable);
 }
 
 function modelChanged() {
-  const options = currentModel().options;
-  if ("temperature" in options) {
-    $("temperature").value = options.temperature;
+  if (modelTemperature() !== undefined) {
+    $("temperature").value = modelTemperature();
   }
   updateOptions();
 }
@@ -78,7 +88,8 @@ function newCard(name) {
   const card = element("article", { class: "result", "data-state": "waiting" });
   card.append(element("h2", {}, name));
   card.append(element("p", { class: "status" }, "waiting…"));
-  $("results").prepend(card);
+  // In the order chosen, which is the order they are colorized in.
+  $("results").append(card);
   return card;
 }
 
@@ -107,6 +118,16 @@ function figure(kind, url, caption) {
   return box;
 }
 
+function coloursInWords(options) {
+  if (options.decoding === "soft") {
+    const amount = options.temperature === undefined ? "" :
+      ` (blending ${options.temperature.toFixed(2)})`;
+    return `colours blended${amount}`;
+  }
+  if (options.decoding === "argmax") return "bold colours";
+  return "the model's own colours";
+}
+
 function showResult(item, result) {
   item.result = result;
   for (const old of item.card.querySelectorAll(".pictures, .quality, .download, .error")) {
@@ -120,20 +141,20 @@ function showResult(item, result) {
   }
   let quality;
   if (result.ciede2000 !== null) {
+    const closer = result.ciede2000 < result.grey_ciede2000;
     quality =
-      `CIEDE2000 to the original: ${result.ciede2000.toFixed(2)} ` +
-      `(grey: ${result.grey_ciede2000.toFixed(2)}; lower is closer).`;
+      `Difference from the original colours: ${result.ciede2000.toFixed(2)}; ` +
+      `plain grey would be ${result.grey_ciede2000.toFixed(2)} ` +
+      "(lower is closer; below about 2 it is hard to see; the measure is CIEDE2000). " +
+      (closer
+        ? "These colours are closer to the original than plain grey."
+        : "These colours are further from the original than plain grey: " +
+          "the model guessed colours that are not there.");
   } else {
     quality = "A grey photograph: no original to compare with.";
   }
-  const shown = Object.entries(result.options).filter(
-    ([key]) => key !== "temperature" || result.options.decoding === "soft",
-  );
-  const used = shown
-    .map(([key, value]) => `${key} ${typeof value === "number" ? value.toFixed(2) : value}`)
-    .join(", ");
-  quality += ` ${result.width}×${result.height}, model ${result.model}` +
-    (used ? `, ${used}` : "") + `, ${result.seconds.toFixed(1)} s.`;
+  quality += ` ${result.width}×${result.height} pixels, model ${result.model}, ` +
+    `${coloursInWords(result.options)}, ${result.seconds.toFixed(1)} s.`;
   const link = element(
     "a",
     { class: "download button", href: result.download, download: result.download_name },
@@ -149,7 +170,8 @@ async function colorize(item) {
   form.append("file", item.file, item.file.name);
   form.append("model", $("model").value);
   if ($("decoding").value) form.append("decoding", $("decoding").value);
-  if (effectiveDecoding() === "soft" && "temperature" in currentModel().options) {
+  // With the model's own setting, nothing is sent: the model's own amount.
+  if ($("decoding").value === "soft" && "temperature" in currentModel().options) {
     form.append("temperature", $("temperature").value);
   }
   let response;

@@ -1,0 +1,353 @@
+"""The web page's routes: :func:`create_app`, the ASGI application of
+``somcolor serve`` (re-exported by :mod:`somcolor.web`)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import asdict
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import __version__
+from . import _web_jobs as jobs
+from ._web_limits import ServeLimits, _error, _Guard
+
+#: Files of the page, served from the package (nothing from the internet).
+_PAGE_FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+
+_RESULT_ID = re.compile(r"[0-9a-f]{32}")
+_IMAGE_KINDS = ("grey", "colorized", "original")
+_DECODINGS = ("argmax", "soft")
+_MAX_TEMPERATURE = 100.0
+
+
+def _model_options(model) -> dict[str, Any]:
+    """The decoding options a page may change on ``model`` (and their values)."""
+    params = model.get_params(deep=False)
+    return {key: params[key] for key in ("decoding", "temperature") if key in params}
+
+
+def _read_page_files() -> dict[str, tuple[bytes, str]]:
+    folder = resources.files("somcolor").joinpath("_webpage")
+    return {
+        route: (folder.joinpath(name).read_bytes(), media_type)
+        for route, (name, media_type) in _PAGE_FILES.items()
+    }
+
+
+def _favicon() -> bytes:
+    """The page's icon, drawn here: a 3x3 palette, as a SOM codebook looks.
+
+    An ICO file of 16x16, 32x32 and 48x48 pictures (Pillow writes it).
+    """
+    from PIL import Image
+
+    colours = [
+        (164, 58, 43), (214, 150, 61), (233, 214, 140),
+        (112, 139, 74), (128, 128, 128), (196, 190, 178),
+        (47, 92, 128), (92, 146, 176), (160, 196, 214),
+    ]  # fmt: skip
+    icon = Image.new("RGB", (48, 48))
+    for k, colour in enumerate(colours):
+        row, col = divmod(k, 3)
+        icon.paste(colour, (16 * col, 16 * row, 16 * col + 16, 16 * row + 16))
+    buffer = io.BytesIO()
+    icon.save(buffer, format="ICO", sizes=[(16, 16), (32, 32), (48, 48)])
+    return buffer.getvalue()
+
+
+async def _colorize_in_turn(lanes, model, file, name, limits):
+    """Save the upload, wait for a lane by its size, colorize it (threads)."""
+    upload = await anyio.to_thread.run_sync(
+        jobs.save_upload, file, name, limits.max_pixels
+    )
+    try:
+        pixels = limits.max_pixels if upload.pixels is None else upload.pixels
+        async with lanes.turn(pixels):
+            return await anyio.to_thread.run_sync(
+                jobs.colorize, model, upload, limits.max_pixels
+            )
+    finally:
+        upload.close()
+
+
+def create_app(
+    models: Mapping[str, Any],
+    limits: ServeLimits | None = None,
+    *,
+    local_only: bool = True,
+) -> Starlette:
+    """The web application serving ``models`` (an ASGI app, for uvicorn).
+
+    Parameters
+    ----------
+    models : mapping of str to ColorizerPipeline
+        Display name to fitted model, as :func:`load_models` returns; the
+        first is the page's default. Requests can use these models only.
+    limits : ServeLimits, optional
+        None means ``ServeLimits()``.
+    local_only : bool, default=True
+        Answer only requests whose Host header names this machine (for a
+        server listening on 127.0.0.1).
+
+    Returns
+    -------
+    app : starlette.applications.Starlette
+
+    Notes
+    -----
+    Routes: ``GET /`` the page (and ``/static/app.js``, ``/static/style.css``,
+    ``/favicon.ico``);
+    ``GET /api/config`` the models, their options and the limits;
+    ``POST /api/colorize`` one photograph (multipart form: ``file``,
+    ``model``, optional ``decoding`` and ``temperature``), answered with
+    JSON describing the result once it is colorized (one large photograph
+    at a time, and one small one beside it; waiting uploads go smallest
+    first, moved up as they wait); ``GET /api/results/ID/KIND.png`` (KIND is
+    grey, colorized or original; ``?download=1`` to save it);
+    ``GET /api/results.zip?id=ID&id=...`` the colorized PNGs as a zip. An
+    error is answered with a 4xx status and ``{"error": message}``.
+
+    Examples
+    --------
+    >>> from skimage import data
+    >>> from somcolor import ColorizerPipeline
+    >>> from somcolor.web import create_app
+    >>> model = ColorizerPipeline(pixels_per_image=2000, random_state=0)
+    >>> model = model.fit([data.astronaut()[::8, ::8]])
+    >>> app = create_app({"portraits": model})
+    >>> [route.path for route in app.routes][:2]
+    ['/', '/static/app.js']
+    """
+    limits = ServeLimits() if limits is None else limits
+    if not isinstance(limits, ServeLimits):
+        raise TypeError(f"limits must be a ServeLimits, got {type(limits).__name__}.")
+    models = dict(models)
+    if not models:
+        raise ValueError("models must name at least one fitted model.")
+    page = _read_page_files()
+    results = jobs.Results(limits.result_bytes)
+    lanes = jobs.Lanes()
+    waiting = 0
+
+    def page_file(route):
+        body, media_type = page[route]
+
+        async def endpoint(request):
+            return Response(body, media_type=media_type)
+
+        return endpoint
+
+    async def config(request):
+        return JSONResponse(
+            {
+                "version": __version__,
+                "models": [
+                    {"name": name, "options": _model_options(model)}
+                    for name, model in models.items()
+                ],
+                "limits": asdict(limits),
+            }
+        )
+
+    async def colorize(request: Request):
+        nonlocal waiting
+        if waiting >= limits.max_waiting:
+            return _error(
+                429,
+                f"the server is busy ({waiting} photographs waiting); try again "
+                "in a moment.",
+            )
+        content_type = request.headers.get("content-type", "")
+        if not content_type.lower().startswith("multipart/form-data"):
+            return _error(
+                415,
+                "send the photograph as multipart/form-data, in a field named 'file'.",
+            )
+        waiting += 1
+        form = None
+        try:
+            try:
+                form = await request.form(max_files=1, max_fields=8, max_part_size=1024)
+            except ClientDisconnect:  # the page was closed during the upload
+                return Response(status_code=400)
+            except HTTPException as exc:
+                if exc.status_code == 400:
+                    raise HTTPException(400, f"bad upload: {exc.detail}") from None
+                raise
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                return _error(
+                    400, "no photograph in the request (a file field named 'file')."
+                )
+            name = jobs.display_name(upload.filename)
+            model_name = form.get("model")
+            if not model_name and len(models) == 1:
+                model_name = next(iter(models))
+            if not isinstance(model_name, str) or model_name not in models:
+                shown = str(model_name)[:60]
+                return _error(
+                    400,
+                    f"unknown model {shown!r}; this server has: {', '.join(models)}.",
+                )
+            model, options = _with_options(models[model_name], form)
+            try:
+                result = await _colorize_in_turn(
+                    lanes, model, upload.file, name, limits
+                )
+            except jobs.BadUpload as exc:
+                return _error(exc.status, str(exc))
+            except MemoryError:
+                return _error(
+                    413, f"{name}: not enough memory to colorize this photograph."
+                )
+        finally:
+            waiting -= 1
+            if form is not None:
+                await form.close()
+        key = results.add(result)
+        base = f"/api/results/{key}"
+        return JSONResponse(
+            {
+                "id": key,
+                "name": name,
+                "model": model_name,
+                "options": options,
+                **result.info,
+                "images": {kind: f"{base}/{kind}.png" for kind in result.pngs},
+                "download": f"{base}/colorized.png?download=1",
+                "download_name": jobs.download_name(name),
+            }
+        )
+
+    async def result_image(request: Request):
+        key = request.path_params["key"]
+        kind = request.path_params["kind"]
+        result = results.get(key) if _RESULT_ID.fullmatch(key) else None
+        if kind not in _IMAGE_KINDS:
+            return _error(404, f"no such picture {kind[:20]!r}.")
+        if result is None:
+            return _error(404, _expired())
+        if kind not in result.pngs:
+            return _error(404, f"{result.name}: no {kind} picture (a grey input).")
+        headers = {}
+        if request.query_params.get("download"):
+            headers["content-disposition"] = _attachment(
+                jobs.download_name(result.name, kind)
+            )
+        return Response(result.pngs[kind], media_type="image/png", headers=headers)
+
+    async def result_zip(request: Request):
+        keys = request.query_params.getlist("id")
+        if not keys:
+            return _error(400, "name the results to pack with ?id=...")
+        if len(keys) > limits.max_files * 10:
+            return _error(400, f"at most {limits.max_files * 10} results per zip.")
+        found = [results.get(k) if _RESULT_ID.fullmatch(k) else None for k in keys]
+        if any(r is None for r in found):
+            return _error(404, _expired())
+        buffer = io.BytesIO()
+        used: set[str] = set()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for result in found:
+                entry, k = jobs.download_name(result.name), 2
+                while entry in used:
+                    entry = jobs.download_name(result.name, f"{k}-colorized")
+                    k += 1
+                used.add(entry)
+                archive.writestr(entry, result.pngs["colorized"])
+        return Response(
+            buffer.getvalue(),
+            media_type="application/zip",
+            headers={"content-disposition": _attachment("somcolor-colorized.zip")},
+        )
+
+    async def http_error(request, exc: HTTPException):
+        return _error(exc.status_code, str(exc.detail))
+
+    async def server_error(request, exc: Exception):
+        # uvicorn prints the traceback in the terminal; the page gets one line.
+        return _error(500, f"internal error ({type(exc).__name__}); see the terminal.")
+
+    icon = _favicon()
+
+    async def favicon(request):
+        return Response(icon, media_type="image/x-icon")
+
+    routes = [Route(path, page_file(path)) for path in _PAGE_FILES]
+    routes += [
+        Route("/favicon.ico", favicon),
+        Route("/api/config", config),
+        Route("/api/colorize", colorize, methods=["POST"]),
+        Route("/api/results/{key}/{kind}.png", result_image),
+        Route("/api/results.zip", result_zip),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(_Guard, max_body=limits.max_upload_bytes, local_only=local_only)
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
+
+
+def _expired() -> str:
+    return (
+        "this result is no longer kept (the server keeps the newest results "
+        "within its memory budget, and forgets them when it stops); colorize "
+        "the photograph again."
+    )
+
+
+def _attachment(filename: str) -> str:
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_")
+    fallback = fallback.replace('"', "_").replace("\\", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _with_options(model, form):
+    """``model`` with the page's decoding options, and the options in use."""
+    allowed = _model_options(model)
+    params: dict[str, Any] = {}
+    decoding = form.get("decoding") or None
+    if decoding is not None:
+        if "decoding" not in allowed or decoding not in _DECODINGS:
+            raise HTTPException(
+                400, f"decoding must be one of {', '.join(_DECODINGS)} for this model."
+            )
+        params["decoding"] = decoding
+    temperature = form.get("temperature") or None
+    if temperature is not None:
+        try:
+            value = float(temperature)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if "temperature" not in allowed or not (0 < value <= _MAX_TEMPERATURE):
+            raise HTTPException(
+                400,
+                f"temperature must be a number in (0, {_MAX_TEMPERATURE:g}] for "
+                "this model.",
+            )
+        params["temperature"] = value
+    if params:
+        model = copy.copy(model)
+        model.set_params(**params)
+    return model, {**allowed, **params}
