@@ -74,11 +74,28 @@ _CHOSEN_ON_VAL = {
 _REFERENCE = {
     "extractor": (
         "PatchExtractor",
-        {"patch_size": 3, "context": [4, 8, 16, 32], "texture": [3, 9]},
+        {"patch_size": 3, "context": [4, 8, 16], "texture": [3, 9]},
+    ),
+    "quantizer": (
+        "SOMQuantizer",
+        {"n_rows": 5, "n_cols": 5, "max_samples": 5000, "n_epochs": 20},
+    ),
+    "classifier": (
+        "MLPClassifier",
+        {
+            "hidden_layer_sizes": [50, 50],
+            "learning_rate_init": 0.005,
+            "batch_size": 1000,
+            "early_stopping": True,
+            "tol": 1e-3,
+            "n_iter_no_change": 5,
+            "max_iter": 10,
+        },
     ),
     "decoding": "soft",
-    "temperature": 0.3,
+    "temperature": 1.0,
     "predict_scale": "training",
+    "max_training_size": 150,
     "pixels_per_image": 20000,
 }
 
@@ -110,7 +127,12 @@ RECIPES = {
     # 2016 keyframes (docs/reference.md).
     "reference": {
         "params": _REFERENCE,
-        "summary": "PROVISIONAL",
+        "summary": "3x3 patch, context at 4, 8 and 16 px, local standard "
+        "deviation over 3x3 and 9x9; 25 colours (5x5 SOM on 5,000 samples, 20 "
+        "epochs); MLP 50+50 for at most 10 epochs at a learning rate of "
+        "0.005; soft decoding at T = 1; references shrunk to 150 px "
+        "(sqrt(H*W)) and grey images colorized at that scale (chosen on "
+        "BSDS500 val halves and the DAVIS 2016 keyframes, docs/reference.md)",
     },
 }
 
