@@ -142,6 +142,13 @@ def cli(ctx, quiet):
     \b
       somcolor colorize photos old/ -o out/
 
+    Far better, when you have one colour photograph of something similar
+    (or one coloured frame of your film): colour like it, in seconds:
+
+    \b
+      somcolor colorize --like beach-colour.jpg old-beach/ -o out/
+      somcolor colorize --like keyframe.jpg film.mp4 -o film-colour.mp4
+
     Or train on a folder of your own colour photographs of one kind
     (portraits, a family archive, ...), then colorize grey photographs of
     that kind:
