@@ -180,8 +180,18 @@ def create_app(
     at a time, and one small one beside it; waiting uploads go smallest
     first, moved up as they wait); ``GET /api/results/ID/KIND.png`` (KIND is
     grey, colorized or original; ``?download=1`` to save it);
-    ``GET /api/results.zip?id=ID&id=...`` the colorized PNGs as a zip. An
-    error is answered with a 4xx status and ``{"error": message}``.
+    ``GET /api/results.zip?id=ID&id=...`` the colorized PNGs as a zip;
+    ``POST /api/results/ID/hints`` the photograph of result ID colorized
+    again with colour hints (multipart form: ``hints``, an RGBA PNG of the
+    photograph's size whose opaque pixels are the hints), answered as
+    ``/api/colorize`` is, the layer kept as the new result's ``hints``
+    picture; ``POST /api/references`` a model fitted with
+    :func:`somcolor.fit_reference` on the reference photographs of the form
+    (``file``, up to ``max_files`` of them), answered with its display name
+    (``like: <file name>``, usable as ``model`` from then on) and the
+    address of its ``.skops`` file, ``GET /api/models/KEY.skops`` (the last
+    few fitted models are kept, in memory). An error is answered with a
+    4xx status and ``{"error": message}``.
 
     Examples
     --------
