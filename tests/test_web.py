@@ -869,12 +869,18 @@ def test_fitted_models_are_kept_within_their_cap(
     assert _post(url, "camera.png", payload, model=second["name"]).status_code == 200
 
 
-def test_fitting_leaves_nothing_on_disk(served, references, tmp_path, monkeypatch):
+def test_fitting_and_hints_leave_nothing_on_disk(
+    served, references, tmp_path, monkeypatch
+):
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert _fit(served, references / "motorcycle.png").status_code == 200
     assert _fit(served, references / "camera.png").status_code == 400
+    first = _post(served, "camera.png", (references / "camera.png").read_bytes())
+    layer = _png_bytes(_layer((128, 128), [(9, 9, (200, 20, 20))]))
+    assert _hint(served, first.json()["id"], layer).status_code == 200
+    assert _hint(served, first.json()["id"], b"no picture").status_code == 400
     assert list(tmp_path.iterdir()) == []
 
 

@@ -378,6 +378,7 @@ async function sendHints(item) {
   item.inFlight = true;
   item.pending = false;
   const ticket = ++item.sent;
+  const base = item.base;
   const strokes = item.strokes.length;
   item.card.dataset.recolour = "working";
   item.tools.status.textContent = "colouring with your marks…";
@@ -386,7 +387,7 @@ async function sendHints(item) {
   let answer = null;
   let failure = null;
   try {
-    const response = await fetch(`/api/results/${item.base.id}/hints`,
+    const response = await fetch(`/api/results/${base.id}/hints`,
       { method: "POST", body: form });
     try {
       answer = await response.json();
@@ -399,6 +400,7 @@ async function sendHints(item) {
   } catch (error) {
     failure = "the server could not be reached (is somcolor serve still running?).";
   }
+  if (base !== item.base) return; // colorized again meanwhile: a new picture
   item.inFlight = false;
   if (item.pending) {
     sendHints(item);
