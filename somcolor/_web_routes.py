@@ -119,6 +119,13 @@ async def _fit_in_turn(lanes, files, limits):
         pixels = sum(
             limits.max_pixels if u.pixels is None else u.pixels for u in uploads
         )
+        if len(uploads) > 1 and pixels > limits.max_pixels:  # memory, as one
+            raise jobs.BadUpload(
+                f"the reference photographs have {pixels:,} pixels together, "
+                f"more than this server fits on at once ({limits.max_pixels:,}; "
+                "somcolor serve --max-megapixels sets it).",
+                413,
+            )
         async with lanes.turn(pixels):
             return await anyio.to_thread.run_sync(
                 jobs.fit_references, uploads, limits.max_pixels

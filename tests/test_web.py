@@ -869,6 +869,17 @@ def test_fitted_models_are_kept_within_their_cap(
     assert _post(url, "camera.png", payload, model=second["name"]).status_code == 200
 
 
+def test_references_together_within_the_pixel_limit(
+    web_server, small_model_file, references
+):
+    limits = web.ServeLimits(max_pixels=40_000)  # one reference has 23,250
+    url = web_server(web.load_models([small_model_file]), limits)
+    path = references / "motorcycle.png"
+    refused = _fit(url, path, path)
+    _assert_refused(refused, 413, "46,500 pixels together", "--max-megapixels")
+    assert _fit(url, path).status_code == 200
+
+
 def test_fitting_and_hints_leave_nothing_on_disk(
     served, references, tmp_path, monkeypatch
 ):
