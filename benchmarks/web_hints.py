@@ -30,6 +30,7 @@ Every time is the median of the repeats, all in this one run.
 import argparse
 import datetime
 import io
+import os
 import tempfile
 import threading
 import time
@@ -195,12 +196,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     size, repeat = (256, 2) if args.quick else (1024, 9)
     command = "python -m benchmarks.web_hints" + (" --quick" if args.quick else "")
+    load_before = os.getloadavg()[0]
     hints_table, fit_row = cases(size, repeat)
+    load = (
+        f"load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after"
+    )
     lines = [
         "# The web page: a new colour hint, and a reference fit",
         "",
         f"date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
-        f"machine: {cpu_model()}; command: `{command}`",
+        f"machine: {cpu_model()}, {os.cpu_count()} cores, {load}; "
+        f"command: `{command}`",
         "",
         "versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         "",
