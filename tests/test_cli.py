@@ -562,7 +562,11 @@ def test_colorize_like_refuses_bad_references_in_one_line(
     reference, grey = motorcycle
     out = tmp_path / "out"
     (tmp_path / "empty").mkdir()
-    skio.imsave(tmp_path / "tiny.png", np.full((10, 12, 3), (200, 40, 40), np.uint8))
+    skio.imsave(
+        tmp_path / "tiny.png",
+        np.full((10, 12, 3), (200, 40, 40), np.uint8),
+        check_contrast=False,
+    )
     argv = {
         "grey": ["--like", str(grey), str(grey)],
         "tiny": ["--like", str(tmp_path / "tiny.png"), str(grey)],
@@ -591,7 +595,7 @@ def test_colorize_hints_folder(fitted_model, tmp_path, small_rgb_images, capsys)
     inputs, hints, out = tmp_path / "in", tmp_path / "hints", tmp_path / "out"
     inputs.mkdir(), hints.mkdir()
     greys = [np.round(g * 255).astype(np.uint8) for g in to_grey(small_rgb_images[:2])]
-    skio.imsave(inputs / "a.jpg", greys[0], quality=100)
+    skio.imsave(inputs / "a.jpg", greys[0])
     skio.imsave(inputs / "b.png", greys[1])
     layer = _hint_layer(greys[0].shape, ((5, 12), (5, 12)), (230, 30, 200))
     skio.imsave(hints / "a.png", layer, check_contrast=False)  # for a.jpg
@@ -722,8 +726,12 @@ def test_colorize_video_file(tmp_path, capsys):
 def test_colorize_refuses_frames_of_different_sizes(tmp_path, capsys):
     folder = tmp_path / "film"
     folder.mkdir()
-    skio.imsave(folder / "f_0.png", np.full((40, 50, 3), 90, np.uint8))
-    skio.imsave(folder / "f_1.png", np.full((41, 50, 3), 90, np.uint8))
+    skio.imsave(
+        folder / "f_0.png", np.full((40, 50, 3), 90, np.uint8), check_contrast=False
+    )
+    skio.imsave(
+        folder / "f_1.png", np.full((41, 50, 3), 90, np.uint8), check_contrast=False
+    )
     argv = ["-q", "colorize", "--keyframes", "0", str(folder), "-o"]
     assert main(argv + [str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
