@@ -11,8 +11,9 @@
 
 Usage (from the repository root)::
 
-    SOMCOLOR_BSDS500=../shared/data/bsds500 SOMCOLOR_DAVIS2016=../shared/data/davis2016 \\
-        python examples/reference_figures.py --photos 8 --sequence blackswan \\
+    export SOMCOLOR_BSDS500=../shared/data/bsds500
+    export SOMCOLOR_DAVIS2016=../shared/data/davis2016
+    python examples/reference_figures.py --photos 8 --sequence blackswan \\
         --frames 10,25,45
 """
 
@@ -118,7 +119,9 @@ def figure_video(sequence, frame_numbers, scale):
             f"fit on frame 0: {ciede(truth, colour):.1f}",
             "truth",
         ]
-        for ax, image, title in zip(axrow, [np.dstack([grey] * 3), colour, truth], titles):
+        for ax, image, title in zip(
+            axrow, [np.dstack([grey] * 3), colour, truth], titles
+        ):
             ax.imshow(rescale(img_as_float(image), scale, channel_axis=2))
             ax.set_title(title, fontsize=9)
             ax.axis("off")
@@ -138,7 +141,9 @@ def main():
         warnings.simplefilter("ignore", somcolor.TrainingDataWarning)
         warnings.simplefilter("ignore", somcolor.NotConvergedWarning)
         figure_halves([int(k) for k in args.photos.split(",")], args.scale * 1.5)
-        figure_video(args.sequence, [int(k) for k in args.frames.split(",")], args.scale)
+        figure_video(
+            args.sequence, [int(k) for k in args.frames.split(",")], args.scale
+        )
 
 
 if __name__ == "__main__":
