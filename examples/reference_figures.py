@@ -4,7 +4,8 @@
   protocol of ``reference_halves.py``: fit on one half, colorize the
   other's grey), a row each of reference half / grey half / colorized by
   ``somcolor.fit_reference([reference], random_state=0)`` / truth, titled
-  with the CIEDE2000 of grey and of the colorization;
+  with the CIEDE2000 of grey and of the colorization (``--halves-only
+  NAME``: only this picture, written to ``docs/_static/NAME``);
 * ``docs/_static/reference_video.png``: a DAVIS 2016 sequence, the model fit
   on frame 0 (``fit_reference``, ``predict`` on every frame on its own), a
   row per frame shown: grey / colorized / truth.
@@ -58,7 +59,7 @@ def _save(fig, path):
     print(f"wrote {path} ({path.stat().st_size / 1000:.0f} kB)")
 
 
-def figure_halves(indices, scale):
+def figure_halves(indices, scale, name="reference_halves.png"):
     data = load_bsds500("test")
     rows = []
     for index in indices:
@@ -96,7 +97,7 @@ def figure_halves(indices, scale):
             ax.imshow(rescale(img_as_float(image), scale, channel_axis=2))
             ax.set_title(title, fontsize=9)
             ax.axis("off")
-    _save(fig, STATIC / "reference_halves.png")
+    _save(fig, STATIC / name)
 
 
 def figure_video(sequence, frame_numbers, scale):
@@ -136,11 +137,20 @@ def main():
     parser.add_argument("--sequence", default="blackswan")
     parser.add_argument("--frames", default="10,25,45")
     parser.add_argument("--scale", type=float, default=0.5)
+    parser.add_argument(
+        "--halves-only",
+        metavar="NAME",
+        help="only the halves, written to docs/_static/NAME",
+    )
     args = parser.parse_args()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", somcolor.TrainingDataWarning)
         warnings.simplefilter("ignore", somcolor.NotConvergedWarning)
-        figure_halves([int(k) for k in args.photos.split(",")], args.scale * 1.5)
+        photos = [int(k) for k in args.photos.split(",")]
+        if args.halves_only:
+            figure_halves(photos, args.scale * 1.5, args.halves_only)
+            return
+        figure_halves(photos, args.scale * 1.5)
         figure_video(
             args.sequence, [int(k) for k in args.frames.split(",")], args.scale
         )
