@@ -144,6 +144,35 @@ def one_photograph(index, image, counts, names, seed, model):
     return scores, seconds
 
 
+def figure(path, image, index, seed, model, counts=(0, 5, 20)):
+    """A strip: the model with 0, 5 and 20 hints (marks outlined), the truth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    true = truth(image)
+    grey_image = to_grey([true])[0]
+    hint_sets = [
+        zhang_hints(true, n, np.random.default_rng([seed, index, n])) if n else None
+        for n in counts
+    ]
+    outputs = predict_hints(grey_image, hint_sets, model)
+    fig, axes = plt.subplots(1, len(counts) + 1, figsize=(3 * (len(counts) + 1), 3.3))
+    for ax, n, hints, out in zip(axes, counts, hint_sets, outputs):
+        ax.imshow(np.clip(out, 0, 1))
+        if hints is not None:  # each 6x6 hint, outlined in white
+            ax.contour(hints[0], levels=[0.5], colors="white", linewidths=0.8)
+        ax.set_title(f"{n} hints: {psnr8(true, out):.2f} dB", fontsize=10)
+    axes[-1].imshow(true)
+    axes[-1].set_title("truth", fontsize=10)
+    for ax in axes:
+        ax.set_axis_off()
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["val", "test"], default="val")
@@ -160,6 +189,12 @@ def main():
         "--quick", action="store_true", help="2 photographs, 0, 1 and 10 hints"
     )
     parser.add_argument("--n-jobs", type=int, default=2, help="photographs at once")
+    parser.add_argument(
+        "--figure",
+        metavar="PNG",
+        help="only draw the first photograph of the split with 0, 5 and 20 hints "
+        "next to its truth (the model's 'hints' method), to this file",
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
     unknown = [n for n in names if n not in METHODS]
@@ -173,6 +208,10 @@ def main():
         parser.error("--every must be at least 1 and the counts at least 0")
 
     images = load_bsds500(args.split).images
+    if args.figure:
+        figure(args.figure, images[0], 0, args.seed, args.model)
+        print(f"wrote {args.figure}")
+        return
     indices = list(range(0, len(images), args.every))
     if args.quick:
         indices, counts = indices[:2], [0, 1, 10]

@@ -11,7 +11,7 @@ Examples
 --------
 >>> import somcolor
 >>> sorted(somcolor.__all__)[:4]
-['ColorizeSummary', 'ColorizerPipeline', 'NotConvergedWarning', 'PatchExtractor']
+['ColorizeSummary', 'ColorizerPipeline', 'FrameColorizer', 'NotConvergedWarning']
 """
 
 import importlib
@@ -31,6 +31,8 @@ _EXPORTS = {
     "load": "persistence",
     "load_pretrained": "pretrained",
     "fit_reference": "reference",
+    "FrameColorizer": "temporal",
+    "hints_from_rgba": "steering",
     "load_images": "datasets",
     "NotConvergedWarning": "_warnings",
     "TrainingDataWarning": "_warnings",

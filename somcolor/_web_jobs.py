@@ -5,12 +5,16 @@ Nothing here knows HTTP. An upload is first saved to a private temporary
 folder (:func:`save_upload`, which reads the size its header declares),
 then waits for a lane (:class:`Lanes`), then is colorized in a worker thread
 (:func:`colorize`); the result's PNG files are kept in memory, within a
-budget (:class:`Results`).
+budget (:class:`Results`), with what re-colouring it with hints needs
+(:class:`Photo`, :func:`recolour`). Reference photographs are fitted on
+in a worker thread too (:func:`fit_references`), and the last few fitted
+models kept in memory (:class:`FittedModels`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import itertools
 import os
@@ -20,6 +24,7 @@ import shutil
 import tempfile
 import time
 import unicodedata
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,11 +95,11 @@ def mean_ciede2000(truth, guess) -> float:
     return total / count
 
 
-def _png(image) -> bytes:
+def _png(image, compress_level: int = 3) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG", compress_level=3)
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=compress_level)
     return buffer.getvalue()
 
 
@@ -172,18 +177,41 @@ def _read(upload: Upload, max_pixels: int):
 
 
 @dataclass
+class Photo:
+    """What re-colouring a colorized upload with hints needs (kept with it).
+
+    ``grey`` is the upload's grey pixels as they were colorized, ``model``
+    and ``options`` the model's display name and the decoding options used;
+    the PNG files of the grey and original pictures are shared by every
+    result of the photograph.
+    """
+
+    grey: np.ndarray
+    model: str
+    options: dict[str, Any]
+    pngs: dict[str, bytes]
+
+
+@dataclass
 class Result:
     name: str
     pngs: dict[str, bytes]
     info: dict[str, Any] = field(default_factory=dict)
+    photo: Photo | None = None
 
     @property
     def size(self) -> int:
-        return sum(map(len, self.pngs.values()))
+        """Bytes it holds (shared pictures and grey pixels counted in each)."""
+        grey = 0 if self.photo is None else self.photo.grey.nbytes
+        return sum(map(len, self.pngs.values())) + grey
 
 
 def colorize(model, upload: Upload, max_pixels: int) -> Result:
-    """Read, colorize and encode one upload (runs in a worker thread)."""
+    """Read, colorize and encode one upload (runs in a worker thread).
+
+    The result keeps the grey pixels (``result.photo``, its ``model`` and
+    ``options`` left for the caller to fill in) for :func:`recolour`.
+    """
     start = time.perf_counter()
     image = _read(upload, max_pixels)
     rgb = colour_or_none(image)
@@ -197,6 +225,7 @@ def colorize(model, upload: Upload, max_pixels: int) -> Result:
         "colour_input": rgb is not None,
         "ciede2000": None,
         "grey_ciede2000": None,
+        "hints": False,
     }
     if rgb is not None:
         info["ciede2000"] = mean_ciede2000(rgb, colour)
@@ -204,7 +233,181 @@ def colorize(model, upload: Upload, max_pixels: int) -> Result:
         info["grey_ciede2000"] = mean_ciede2000(rgb, grey)
         pngs["original"] = _png(uint8_of(rgb))
     info["seconds"] = round(time.perf_counter() - start, 3)
-    return Result(name=upload.name, pngs=pngs, info=info)
+    shared = {kind: png for kind, png in pngs.items() if kind != "colorized"}
+    photo = Photo(grey=grey, model="", options={}, pngs=shared)
+    return Result(name=upload.name, pngs=pngs, info=info, photo=photo)
+
+
+# -- hints ---------------------------------------------------------------------
+
+
+def hints_layer(image, shape, name: str) -> np.ndarray:
+    """The RGBA hints layer of a photograph of ``shape`` from a read image.
+
+    ``image`` is what :func:`read_image` returns; an RGBA image (or grey +
+    alpha) of the photograph's own size is accepted, anything else refused
+    with a message saying what the format is.
+    """
+    height, width = shape
+    expected = (
+        f"a hints layer is a PNG of the photograph's size ({width}x{height} "
+        "pixels) with an alpha channel (RGBA), transparent except the hints, "
+        "whose opaque pixels are the hints"
+    )
+    if image.shape[:2] != tuple(shape):
+        raise BadUpload(
+            f"{name}: {image.shape[1]}x{image.shape[0]} pixels, but {expected}."
+        )
+    if image.ndim == 3 and image.shape[2] == 2:  # grey + alpha
+        image = image[..., [0, 0, 0, 1]]
+    if image.ndim != 3 or image.shape[2] != 4:
+        raise BadUpload(f"{name}: no alpha channel, but {expected}.")
+    return image if image.dtype == np.uint8 else to_uint8(image)
+
+
+@contextlib.contextmanager
+def _one_numba_thread():
+    """Compiled loops on this thread only, inside (numba's setting is per
+    thread): the solver's hundred short loops are slowed far more by a
+    second thread that must wait for a busy core than they gain from it."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+def recolour(model, photo: Photo, upload: Upload, name: str, max_pixels: int) -> Result:
+    """Colorize a kept photograph again with the hints of an uploaded layer.
+
+    The colorized picture has the pixels of ``to_uint8(model.predict([grey],
+    hints=[hints_from_rgba(layer)])[0])``; the result keeps the layer as
+    its ``hints`` picture (an RGBA PNG, the format ``somcolor colorize
+    --hints`` reads). Runs in a worker thread.
+    """
+    from .steering import hints_from_rgba
+
+    start = time.perf_counter()
+    layer = hints_layer(_read(upload, max_pixels), photo.grey.shape[:2], upload.name)
+    with _one_numba_thread():
+        colour = model.predict([photo.grey], hints=[hints_from_rgba(layer)])[0]
+    marked = layer[..., 3] >= 128
+    pngs = {
+        **photo.pngs,
+        "colorized": _png(uint8_of(colour), compress_level=1),
+        "hints": _png(np.where(marked[..., None], layer, 0).astype(np.uint8)),
+    }
+    info: dict[str, Any] = {
+        "height": int(photo.grey.shape[0]),
+        "width": int(photo.grey.shape[1]),
+        "colour_input": "original" in photo.pngs,
+        "ciede2000": None,
+        "grey_ciede2000": None,
+        "hints": True,
+        "hinted_pixels": int(marked.sum()),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    return Result(name=name, pngs=pngs, info=info, photo=photo)
+
+
+# -- reference photographs -----------------------------------------------------
+
+#: Models fitted on reference photographs kept in memory (the oldest is
+#: forgotten when one more is fitted).
+FITTED_MODELS = 5
+
+#: Seed of the fits, so that the same references give the same model.
+FIT_SEED = 0
+
+
+@dataclass
+class Fitted:
+    """A model fitted on reference photographs, and its ``.skops`` file."""
+
+    name: str
+    model: Any
+    skops: bytes
+    references: list[str]
+
+
+def _skops_bytes(model) -> bytes:
+    from .persistence import save
+
+    with tempfile.TemporaryDirectory(prefix="somcolor-serve-") as folder:
+        path = save(model, os.path.join(folder, "model.skops"))
+        return Path(path).read_bytes()
+
+
+def _as_reference(image):
+    """A read image as :func:`~somcolor.fit_reference` takes it (grey + alpha
+    made grey, so that the library says it is grey)."""
+    if image.ndim == 3 and image.shape[2] == 2:
+        return image[..., 0]
+    return image
+
+
+def fit_references(uploads: list[Upload], max_pixels: int) -> Fitted:
+    """Fit :func:`somcolor.fit_reference` on uploaded references (a thread).
+
+    A reference the library refuses (grey, too small) is a
+    :class:`BadUpload` with the library's message, naming the file.
+    """
+    from . import fit_reference
+    from ._warnings import NotConvergedWarning, TrainingDataWarning
+
+    images = [_as_reference(_read(upload, max_pixels)) for upload in uploads]
+    names = [upload.name for upload in uploads]
+    try:
+        with warnings.catch_warnings():  # one photograph is little: on purpose
+            warnings.simplefilter("ignore", TrainingDataWarning)
+            warnings.simplefilter("ignore", NotConvergedWarning)
+            model = fit_reference(images, random_state=FIT_SEED)
+    except ValueError as exc:
+        message = str(exc)
+        for index in range(len(names) - 1, -1, -1):
+            message = message.replace(f"images[{index}]", names[index])
+        raise BadUpload(message) from None
+    model = copy.copy(model)
+    model.set_params(verbose=0)
+    label = (
+        ", ".join(names) if len(names) <= 2 else f"{names[0]} and {len(names) - 1} more"
+    )
+    return Fitted(f"like: {label}", model, _skops_bytes(model), names)
+
+
+class FittedModels:
+    """The last :data:`FITTED_MODELS` models fitted on references, by name."""
+
+    def __init__(self, cap: int | None = None, taken=()):
+        self.cap = FITTED_MODELS if cap is None else cap
+        self.taken = set(taken)  # the names of the models served from the start
+        self._items: OrderedDict[str, Fitted] = OrderedDict()
+        self._keys: dict[str, str] = {}
+
+    def add(self, fitted: Fitted) -> str:
+        """Keep ``fitted`` (renamed ``... (2)`` if its name is used); its key."""
+        name, k = fitted.name, 2
+        while name in self._items or name in self.taken:
+            name, k = f"{fitted.name} ({k})", k + 1
+        fitted.name = name
+        key = secrets.token_hex(16)
+        self._items[name] = fitted
+        self._keys[key] = name
+        while len(self._items) > self.cap:
+            old, _ = self._items.popitem(last=False)
+            self._keys = {k: n for k, n in self._keys.items() if n != old}
+        return key
+
+    def model(self, name: str):
+        fitted = self._items.get(name)
+        return None if fitted is None else fitted.model
+
+    def by_key(self, key: str) -> Fitted | None:
+        name = self._keys.get(key)
+        return None if name is None else self._items.get(name)
 
 
 class Results:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import re
+import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -24,6 +25,7 @@ from starlette.routing import Route
 
 from . import __version__
 from . import _web_jobs as jobs
+from ._files import _one_line
 from ._web_limits import ServeLimits, _error, _Guard
 
 #: Files of the page, served from the package (nothing from the internet).
@@ -34,7 +36,7 @@ _PAGE_FILES = {
 }
 
 _RESULT_ID = re.compile(r"[0-9a-f]{32}")
-_IMAGE_KINDS = ("grey", "colorized", "original")
+_IMAGE_KINDS = ("grey", "colorized", "original", "hints")
 _DECODINGS = ("argmax", "soft")
 _MAX_TEMPERATURE = 100.0
 
@@ -89,6 +91,68 @@ async def _colorize_in_turn(lanes, model, file, name, limits):
         upload.close()
 
 
+async def _recolour_in_turn(lanes, model, photo, file, name, limits):
+    """Save the hints layer, wait for a lane, colorize again (threads)."""
+    pixels = photo.grey.shape[0] * photo.grey.shape[1]
+    upload = await anyio.to_thread.run_sync(
+        jobs.save_upload, file, "hints layer", limits.max_pixels
+    )
+    try:
+        async with lanes.turn(pixels):
+            return await anyio.to_thread.run_sync(
+                jobs.recolour, model, photo, upload, name, limits.max_pixels
+            )
+    finally:
+        upload.close()
+
+
+async def _fit_in_turn(lanes, files, limits):
+    """Save the references, wait for a lane, fit on them (threads)."""
+    uploads = []
+    try:
+        for file, name in files:
+            uploads.append(
+                await anyio.to_thread.run_sync(
+                    jobs.save_upload, file, name, limits.max_pixels
+                )
+            )
+        pixels = sum(
+            limits.max_pixels if u.pixels is None else u.pixels for u in uploads
+        )
+        if len(uploads) > 1 and pixels > limits.max_pixels:  # memory, as one
+            raise jobs.BadUpload(
+                f"the reference photographs have {pixels:,} pixels together, "
+                f"more than this server fits on at once ({limits.max_pixels:,}; "
+                "somcolor serve --max-megapixels sets it).",
+                413,
+            )
+        async with lanes.turn(pixels):
+            return await anyio.to_thread.run_sync(
+                jobs.fit_references, uploads, limits.max_pixels
+            )
+    finally:
+        for upload in uploads:
+            upload.close()
+
+
+async def _read_form(request, max_files):
+    """The multipart form of a POST, or an error response."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        return None, _error(
+            415, "send the photograph as multipart/form-data, in a field named 'file'."
+        )
+    try:
+        form = await request.form(max_files=max_files, max_fields=8, max_part_size=1024)
+    except ClientDisconnect:  # the page was closed during the upload
+        return None, Response(status_code=400)
+    except HTTPException as exc:
+        if exc.status_code == 400:
+            raise HTTPException(400, f"bad upload: {exc.detail}") from None
+        raise
+    return form, None
+
+
 def create_app(
     models: Mapping[str, Any],
     limits: ServeLimits | None = None,
@@ -123,8 +187,18 @@ def create_app(
     at a time, and one small one beside it; waiting uploads go smallest
     first, moved up as they wait); ``GET /api/results/ID/KIND.png`` (KIND is
     grey, colorized or original; ``?download=1`` to save it);
-    ``GET /api/results.zip?id=ID&id=...`` the colorized PNGs as a zip. An
-    error is answered with a 4xx status and ``{"error": message}``.
+    ``GET /api/results.zip?id=ID&id=...`` the colorized PNGs as a zip;
+    ``POST /api/results/ID/hints`` the photograph of result ID colorized
+    again with colour hints (multipart form: ``hints``, an RGBA PNG of the
+    photograph's size whose opaque pixels are the hints), answered as
+    ``/api/colorize`` is, the layer kept as the new result's ``hints``
+    picture; ``POST /api/references`` a model fitted with
+    :func:`somcolor.fit_reference` on the reference photographs of the form
+    (``file``, up to ``max_files`` of them), answered with its display name
+    (``like: <file name>``, usable as ``model`` from then on) and the
+    address of its ``.skops`` file, ``GET /api/models/KEY.skops`` (the last
+    few fitted models are kept, in memory). An error is answered with a
+    4xx status and ``{"error": message}``.
 
     Examples
     --------
@@ -145,8 +219,54 @@ def create_app(
         raise ValueError("models must name at least one fitted model.")
     page = _read_page_files()
     results = jobs.Results(limits.result_bytes)
+    fitted = jobs.FittedModels(taken=models)
     lanes = jobs.Lanes()
     waiting = 0
+
+    def find_model(name):
+        """The model of a display name (served, or fitted on references)."""
+        if not name and len(models) == 1:
+            name = next(iter(models))
+        if isinstance(name, str) and name in models:
+            return name, models[name]
+        model = fitted.model(name) if isinstance(name, str) else None
+        if model is not None:
+            return name, model
+        shown = str(name)[:60]
+        gone = (
+            f" (the server keeps the last {fitted.cap} models fitted on reference "
+            "photographs: drop the reference again)"
+            if isinstance(name, str) and name.startswith("like: ")
+            else ""
+        )
+        raise HTTPException(
+            400, f"unknown model {shown!r}{gone}; this server has: {', '.join(models)}."
+        )
+
+    def busy():
+        return _error(
+            429,
+            f"the server is busy ({waiting} photographs waiting); try again "
+            "in a moment.",
+        )
+
+    def answer(key, result):
+        base = f"/api/results/{key}"
+        photo = result.photo
+        reply = {
+            "id": key,
+            "name": result.name,
+            "model": photo.model,
+            "options": photo.options,
+            **result.info,
+            "images": {kind: f"{base}/{kind}.png" for kind in result.pngs},
+            "download": f"{base}/colorized.png?download=1",
+            "download_name": jobs.download_name(result.name),
+        }
+        if "hints" in result.pngs:
+            reply["hints_download"] = f"{base}/hints.png?download=1"
+            reply["hints_download_name"] = jobs.download_name(result.name, "hints")
+        return JSONResponse(reply)
 
     def page_file(route):
         body, media_type = page[route]
@@ -171,44 +291,21 @@ def create_app(
     async def colorize(request: Request):
         nonlocal waiting
         if waiting >= limits.max_waiting:
-            return _error(
-                429,
-                f"the server is busy ({waiting} photographs waiting); try again "
-                "in a moment.",
-            )
-        content_type = request.headers.get("content-type", "")
-        if not content_type.lower().startswith("multipart/form-data"):
-            return _error(
-                415,
-                "send the photograph as multipart/form-data, in a field named 'file'.",
-            )
+            return busy()
         waiting += 1
         form = None
         try:
-            try:
-                form = await request.form(max_files=1, max_fields=8, max_part_size=1024)
-            except ClientDisconnect:  # the page was closed during the upload
-                return Response(status_code=400)
-            except HTTPException as exc:
-                if exc.status_code == 400:
-                    raise HTTPException(400, f"bad upload: {exc.detail}") from None
-                raise
+            form, refusal = await _read_form(request, 1)
+            if refusal is not None:
+                return refusal
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 return _error(
                     400, "no photograph in the request (a file field named 'file')."
                 )
             name = jobs.display_name(upload.filename)
-            model_name = form.get("model")
-            if not model_name and len(models) == 1:
-                model_name = next(iter(models))
-            if not isinstance(model_name, str) or model_name not in models:
-                shown = str(model_name)[:60]
-                return _error(
-                    400,
-                    f"unknown model {shown!r}; this server has: {', '.join(models)}.",
-                )
-            model, options = _with_options(models[model_name], form)
+            model_name, model = find_model(form.get("model"))
+            model, options = _with_options(model, form)
             try:
                 result = await _colorize_in_turn(
                     lanes, model, upload.file, name, limits
@@ -223,19 +320,108 @@ def create_app(
             waiting -= 1
             if form is not None:
                 await form.close()
-        key = results.add(result)
-        base = f"/api/results/{key}"
+        result.photo.model = model_name
+        result.photo.options = options
+        return answer(results.add(result), result)
+
+    async def recolour(request: Request):
+        nonlocal waiting
+        key = request.path_params["key"]
+        kept = results.get(key) if _RESULT_ID.fullmatch(key) else None
+        if kept is None or kept.photo is None:
+            return _error(404, _expired())
+        if waiting >= limits.max_waiting:
+            return busy()
+        waiting += 1
+        form = None
+        try:
+            form, refusal = await _read_form(request, 1)
+            if refusal is not None:
+                return refusal
+            layer = form.get("hints")
+            if not isinstance(layer, UploadFile):
+                return _error(
+                    400,
+                    "no hints layer in the request (an RGBA PNG in a file field "
+                    "named 'hints').",
+                )
+            photo = kept.photo
+            _, model = find_model(photo.model)
+            model = copy.copy(model)
+            if photo.options:
+                model.set_params(**photo.options)
+            try:
+                result = await _recolour_in_turn(
+                    lanes, model, photo, layer.file, kept.name, limits
+                )
+            except jobs.BadUpload as exc:
+                message = str(exc).replace("hints layer", "the hints layer", 1)
+                return _error(exc.status, message)
+            except ValueError as exc:  # the library refuses the hints
+                return _error(400, f"{kept.name}: {_one_line(exc)}")
+        finally:
+            waiting -= 1
+            if form is not None:
+                await form.close()
+        return answer(results.add(result), result)
+
+    async def fit(request: Request):
+        nonlocal waiting
+        if waiting >= limits.max_waiting:
+            return busy()
+        waiting += 1
+        form = None
+        try:
+            form, refusal = await _read_form(request, limits.max_files)
+            if refusal is not None:
+                return refusal
+            uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile)]
+            if not uploads:
+                return _error(
+                    400,
+                    "no reference photograph in the request (file fields named "
+                    "'file').",
+                )
+            files = [(u.file, jobs.display_name(u.filename)) for u in uploads]
+            start = time.perf_counter()
+            try:
+                made = await _fit_in_turn(lanes, files, limits)
+            except jobs.BadUpload as exc:
+                return _error(exc.status, str(exc))
+            except MemoryError:
+                return _error(413, "not enough memory to fit on these photographs.")
+        finally:
+            waiting -= 1
+            if form is not None:
+                await form.close()
+        key = fitted.add(made)
         return JSONResponse(
             {
-                "id": key,
-                "name": name,
-                "model": model_name,
-                "options": options,
-                **result.info,
-                "images": {kind: f"{base}/{kind}.png" for kind in result.pngs},
-                "download": f"{base}/colorized.png?download=1",
-                "download_name": jobs.download_name(name),
+                "name": made.name,
+                "options": _model_options(made.model),
+                "references": made.references,
+                "seconds": round(time.perf_counter() - start, 3),
+                "download": f"/api/models/{key}.skops",
+                "download_name": _model_file_name(made.references[0]),
             }
+        )
+
+    async def fitted_model(request: Request):
+        key = request.path_params["key"]
+        made = fitted.by_key(key) if _RESULT_ID.fullmatch(key) else None
+        if made is None:
+            return _error(
+                404,
+                f"this model is no longer kept (the server keeps the last "
+                f"{fitted.cap} models fitted on reference photographs, and "
+                "forgets them when it stops); drop the reference again.",
+            )
+        return Response(
+            made.skops,
+            media_type="application/octet-stream",
+            headers={
+                "content-disposition": _attachment(_model_file_name(made.references[0]))
+            },
         )
 
     async def result_image(request: Request):
@@ -297,6 +483,9 @@ def create_app(
         Route("/favicon.ico", favicon),
         Route("/api/config", config),
         Route("/api/colorize", colorize, methods=["POST"]),
+        Route("/api/results/{key}/hints", recolour, methods=["POST"]),
+        Route("/api/references", fit, methods=["POST"]),
+        Route("/api/models/{key}.skops", fitted_model),
         Route("/api/results/{key}/{kind}.png", result_image),
         Route("/api/results.zip", result_zip),
     ]
@@ -315,6 +504,12 @@ def _expired() -> str:
         "within its memory budget, and forgets them when it stops); colorize "
         "the photograph again."
     )
+
+
+def _model_file_name(reference: str) -> str:
+    """``coffee.jpg`` -> ``like-coffee.skops``."""
+    stem = reference.rsplit(".", 1)[0] if "." in reference else reference
+    return f"like-{stem or 'photograph'}.skops"
 
 
 def _attachment(filename: str) -> str:

@@ -209,8 +209,11 @@ def _check_output_dir(output_dir):
     return folder
 
 
-def _colorize_files(jobs, model, overwrite, quality=DEFAULT_QUALITY):
+def _colorize_files(jobs, model, overwrite, quality=DEFAULT_QUALITY, hints=None):
     """Read, colorize and write ``(index, source, target)`` jobs (one task).
+
+    ``hints`` maps an input file to its hints file (a painted RGBA layer),
+    for the inputs that have one.
 
     Returns ``(index, source, target, outcome, reason, notes)`` per job,
     outcome one of 'written', 'skipped' and 'failed', notes a tuple of the
@@ -242,10 +245,11 @@ def _colorize_files(jobs, model, overwrite, quality=DEFAULT_QUALITY):
             group, pixels = [], 0
         try:
             grey, alpha, deep = _read_grey(source)
-        except ImageFileError as exc:
+            hint = _read_hint(hints, source, grey.shape)
+        except (ImageFileError, ValueError) as exc:
             results.append((index, source, target, "failed", str(exc), ()))
             continue
-        group.append((index, source, target, grey, alpha, deep))
+        group.append((index, source, target, grey, alpha, deep, hint))
         pixels += grey.size
         if pixels >= _PIXELS_PER_CALL:
             results += _colorize_group(group, model, overwrite, quality)
@@ -265,6 +269,21 @@ def _read_grey(source):
     del stored
     alpha = np.array(image[..., -1]) if has_alpha(image) else None
     return as_grey(image), alpha, deep
+
+
+def _read_hint(hints, source, shape):
+    """The checked :class:`~somcolor.steering.Hint` of ``source``, or None."""
+    if not hints or source not in hints:
+        return None
+    from ._hint_files import read_hint
+    from .steering import check_hints
+
+    path = hints[source]
+    try:
+        (hint,) = check_hints([read_hint(path)], [shape])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"hints {path}: {_one_line(exc)}") from exc
+    return hint
 
 
 def _encode(colour, alpha, deep, target):
@@ -290,18 +309,22 @@ def _encode(colour, alpha, deep, target):
 
 
 def _colorize_group(group, model, overwrite, quality):
-    """Colorize and write ``(index, source, target, grey, alpha, deep)`` items."""
+    """Colorize and write ``(index, source, target, grey, alpha, deep, hint)``
+    items."""
     from .pipeline import _predict_serial
 
+    hints = [item[6] for item in group]
+    hints = None if all(hint is None for hint in hints) else hints
     try:
-        colours = _predict_serial(([item[3] for item in group], None), model, 0)
+        colours = _predict_serial(([item[3] for item in group], hints), model, 0)
     except Exception:  # pinned on its file below
         colours = None
     results = []
-    for k, (index, source, target, grey, alpha, deep) in enumerate(group):
+    for k, (index, source, target, grey, alpha, deep, hint) in enumerate(group):
         try:
+            one = None if hint is None else [hint]
             colour = (
-                _predict_serial(([grey], None), model, 0)[0]
+                _predict_serial(([grey], one), model, 0)[0]
                 if colours is None
                 else colours[k]
             )
@@ -343,13 +366,13 @@ def _client(scheduler):
         yield client
 
 
-def _cluster_task(jobs, model, overwrite, quality):
+def _cluster_task(jobs, model, overwrite, quality, hints=None):
     """One task on a Dask worker, with one numba thread (as Dask does for BLAS)."""
     with _parallel.limited_threads(1):
-        return _colorize_files(jobs, model, overwrite, quality)
+        return _colorize_files(jobs, model, overwrite, quality, hints)
 
 
-def _on_cluster(client, tasks, model, overwrite, quality):
+def _on_cluster(client, tasks, model, overwrite, quality, hints=None):
     """Run the tasks on a Dask cluster; yield each task's outcomes.
 
     The model is scattered to every worker once. A task that fails as a
@@ -368,6 +391,7 @@ def _on_cluster(client, tasks, model, overwrite, quality):
         model=shared,
         overwrite=overwrite,
         quality=quality,
+        hints=hints,
         pure=False,
     )
     task_of = {future.key: jobs for future, jobs in zip(futures, tasks)}
@@ -401,6 +425,7 @@ def colorize_many(
     scheduler: "str | distributed.Client | None" = None,
     batch_size: int | str = "auto",
     quality: int = DEFAULT_QUALITY,
+    hints: "str | os.PathLike | None" = None,
     verbose: int = 0,
 ) -> ColorizeSummary:
     """Colorize image files and write them, same names, to a folder.
@@ -443,6 +468,14 @@ def colorize_many(
     quality : int in [1, 100], default=95
         Quality of JPEG and WebP outputs, which are lossy formats (JPEG is
         written without chroma subsampling). The other formats are lossless.
+    hints : str or path-like, optional
+        A folder of colour hints: for an input ``photos/beach.jpg``, the
+        file ``hints/beach.png`` is an RGBA PNG of the same size whose
+        opaque pixels are hints (colour marks painted on a transparent
+        layer, :func:`somcolor.steering.hints_from_rgba`); inputs without
+        one get none. Every hints file is checked (format, alpha channel,
+        size) before anything is colorized; PNG files of the folder that
+        belong to no input are named in one warning.
     verbose : int, default=0
         Progress bar over the images (stderr) when positive.
 
@@ -454,9 +487,12 @@ def colorize_many(
     Raises
     ------
     ValueError
-        No input files, an unusable output folder or batch size.
+        No input files, an unusable output folder or batch size, or a hints
+        file that is not an RGBA PNG of its image's size (nothing is
+        written then).
     FileNotFoundError
-        An input is neither a file, a folder nor a glob with matches.
+        An input is neither a file, a folder nor a glob with matches, or
+        ``hints`` is not a folder.
     sklearn.exceptions.NotFittedError
         ``model`` is not fitted.
 
@@ -508,6 +544,10 @@ def colorize_many(
     files = list_image_files(inputs)
     if not files:
         raise ValueError(f"inputs: no image files found in {inputs!r}.")
+    if hints is not None:
+        from ._hint_files import hint_files
+
+        hints = hint_files(hints, files)
     folder = _check_output_dir(output_dir)
     summary = ColorizeSummary(output_dir=folder)
 
@@ -543,7 +583,7 @@ def colorize_many(
             pending[i : i + batch_size] for i in range(0, len(pending), batch_size)
         ]
         if client is not None:
-            results = _on_cluster(client, tasks, model, overwrite, quality)
+            results = _on_cluster(client, tasks, model, overwrite, quality, hints)
         else:
             results = _parallel.parallel_map(
                 _colorize_files,
@@ -552,6 +592,7 @@ def colorize_many(
                 model,
                 overwrite,
                 quality,
+                hints,
                 ordered=False,
             )
         # No bar when every output exists: nothing to show progress of.

@@ -142,6 +142,13 @@ def cli(ctx, quiet):
     \b
       somcolor colorize photos old/ -o out/
 
+    Far better, when you have one colour photograph of something similar
+    (or one coloured frame of your film): colour like it, in seconds:
+
+    \b
+      somcolor colorize --like beach-colour.jpg old-beach/ -o out/
+      somcolor colorize --like keyframe.jpg film.mp4 -o film-colour.mp4
+
     Or train on a folder of your own colour photographs of one kind
     (portraits, a family archive, ...), then colorize grey photographs of
     that kind:
@@ -528,21 +535,66 @@ def _write_palette(model, output):
 
 
 @cli.command()
-@click.argument("model")
-@click.argument("images", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1, required=True, metavar="[MODEL] IMAGES...")
 @click.option(
     "-o",
     "--output",
     "outdir",
     required=True,
+    type=click.Path(),
+    help="Folder for the colorized images and videos (created if needed); "
+    "for one video, a video file (.mp4, .m4v, .mov, .mkv, .webm) may be "
+    "named instead.",
+)
+@click.option(
+    "--like",
+    "references",
+    multiple=True,
+    metavar="REF",
+    help="Colour like this photograph: fit on REF (files, folders or globs of "
+    "colour photographs; repeat --like for more) in about a second, instead "
+    "of a MODEL. Give a photograph of something similar, or a coloured frame "
+    "of the film.",
+)
+@click.option(
+    "--keyframes",
+    default=None,
+    metavar="N,M,...",
+    help="Frame numbers (from 0) of the input video, in colour, to fit on (with "
+    "any --like): those frames are written as they are and the others take "
+    "their colours.",
+)
+@click.option(
+    "--save-model",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="With --like or --keyframes: also save the fitted colorizer to this "
+    "file (.skops), for 'somcolor colorize MODEL' or Python's somcolor.load.",
+)
+@click.option(
+    "--hints",
+    "hints_dir",
+    default=None,
     type=click.Path(file_okay=False),
-    help="Folder for the colorized images (created if needed).",
+    metavar="DIR",
+    help="Colour hints: for an input photos/beach.jpg, DIR/beach.png is an "
+    "RGBA PNG of the same size whose opaque pixels are colour marks (painted "
+    "on a transparent layer in any paint program); the colours spread along "
+    "the photograph's smooth regions. Inputs without one get none.",
+)
+@click.option(
+    "--steadiness",
+    default=None,
+    type=click.FloatRange(min=0),
+    help="Videos: how strongly a frame keeps the previous frame's colours "
+    "where nothing moved (0: every frame on its own; default "
+    "somcolor.temporal.STEADINESS).",
 )
 @click.option(
     "--overwrite",
     is_flag=True,
     help="Replace files that already exist in the output folder (by default "
-    "they are skipped).",
+    "they are skipped), an existing output video and the --save-model file.",
 )
 @click.option(
     "-j",
@@ -574,12 +626,34 @@ def _write_palette(model, output):
 )
 @quiet_option
 @click.pass_context
-def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quality, quiet):
-    """Colorize IMAGES with MODEL; write them, same file names, to a folder.
+def colorize(
+    ctx,
+    inputs,
+    outdir,
+    references,
+    keyframes,
+    save_model,
+    hints_dir,
+    steadiness,
+    overwrite,
+    jobs,
+    scheduler,
+    quality,
+    quiet,
+):
+    """Colorize IMAGES with MODEL, or like a reference; write them to a folder.
 
-    MODEL is a model file written by 'somcolor fit', or the name of a model
-    that ships with somcolor: photos (general photographs), landscapes
-    (natural scenes) or opencountry (the paper's setting).
+    MODEL is a model file written by 'somcolor fit' (or --save-model), or
+    the name of a model that ships with somcolor: photos (general
+    photographs), landscapes (natural scenes) or opencountry (the paper's
+    setting). With --like REF (or --keyframes) there is no MODEL: a
+    colorizer is fit on the reference photographs first, which colours
+    photographs of similar things far better than a shipped model:
+
+    \b
+      somcolor colorize --like beach-colour.jpg old-beach/ -o out/
+      somcolor colorize --like keyframe.jpg film.mp4 -o film-colour.mp4
+      somcolor colorize --keyframes 0,250 film.mp4 -o film-recoloured.mp4
 
     IMAGES are files, folders or glob patterns, in any format scikit-image
     reads; colour images are made grey first (same lightness). Each output
@@ -592,31 +666,260 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quality, qu
     leaves no half-written image, and rerunning it finishes the rest. A file
     that cannot be read is reported in one line and skipped; the exit status
     is 1 when any image failed.
-    """
-    from .batch import colorize_many
 
+    Videos: a video file (needs somcolor[video]) or a folder of numbered
+    frames of one size (00000.png, 00001.png, ...) is colorized frame by
+    frame in order, streaming (never the whole film in memory), with
+    steady colours (--steadiness); a folder's frames keep their names.
+    """
     quiet = _quiet(ctx, quiet)
-    fitted = _load_model(model)
-    _files(images)  # fail early, in one line, when nothing matches
-    _check_writable_folder(outdir)
     if jobs == 0:
         raise _InputError("--jobs must not be 0 (1: serial, -1: every core).")
-    try:
-        summary = colorize_many(
-            fitted,
-            list(images),  # the patterns: colorize_many lists them itself
-            outdir,
-            overwrite=overwrite,
-            n_jobs=jobs,
-            scheduler=scheduler,
-            quality=quality,
-            verbose=int(not quiet),
+    fitting = bool(references or keyframes)
+    if fitting:
+        model, images = None, list(inputs)
+    else:
+        if save_model:
+            raise _InputError("--save-model needs --like or --keyframes (a fit).")
+        if len(inputs) < 2:
+            raise _InputError(
+                "give a MODEL and IMAGES (somcolor colorize photos old/ -o out/), "
+                "or colour like a reference photograph: somcolor colorize --like "
+                "REF IMAGES -o OUT."
+            )
+        model, images = _load_model(inputs[0]), list(inputs[1:])
+    outdir = Path(outdir)
+    video_out = outdir.suffix.lower() in _video().VIDEO_SUFFIXES
+    # Checked before any fit: a video that cannot be read fails at once.
+    videos, photos = _split_videos(images, video_out or keyframes is not None)
+    if video_out and (photos or len(videos) != 1):
+        raise _InputError(
+            f"-o {outdir}: a video file holds one video; for photographs or "
+            "several videos name a folder."
         )
+    if hints_dir is not None and videos:
+        raise _InputError(
+            "--hints colour photographs; give the videos in another run "
+            f"({_names([v.path for v in videos])})."
+        )
+    if hints_dir is not None and not Path(hints_dir).is_dir():
+        raise _InputError(f"--hints {hints_dir}: no such folder.")
+    known = _keyframes(keyframes, videos)
+    if photos:
+        _files(photos)  # fail early, in one line, when nothing matches
+    if save_model and os.path.lexists(save_model) and not overwrite:
+        raise _InputError(
+            f"--save-model {save_model}: the file exists; pass --overwrite to "
+            "replace it."
+        )
+    if not video_out:
+        _check_writable_folder(outdir)
+    targets = [_video_target(video, outdir, video_out, overwrite) for video in videos]
+    fitted = _fit_like(references, known, save_model, quiet) if fitting else model
+    status = 0
+    if photos:
+        status |= _colorize_photos(
+            fitted,
+            photos,
+            outdir,
+            overwrite,
+            jobs,
+            scheduler,
+            quality,
+            hints_dir,
+            quiet,
+        )
+    for video, target in zip(videos, targets):
+        status |= _colorize_one_video(
+            fitted,
+            video,
+            target,
+            overwrite,
+            quality,
+            steadiness,
+            known.get(video.path, {}),
+            quiet,
+        )
+    return status
+
+
+def _video():
+    from . import video
+
+    return video
+
+
+# Files read as videos (by FFmpeg through PyAV) rather than as images.
+_VIDEO_FILE_SUFFIXES = (
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".avi",
+    ".mpg",
+    ".mpeg",
+    ".ogv",
+    ".wmv",
+    ".flv",
+    ".3gp",
+    ".ts",
+)
+
+
+def _split_videos(inputs, videos_only):
+    """``(videos, photos)``: video files and folders of numbered frames of one
+    size, opened (:func:`somcolor.video.open_video` checks them), and the
+    rest. With ``videos_only`` a folder must be a video."""
+    video = _video()
+    videos, photos = [], []
+    for entry in inputs:
+        path = Path(entry)
+        is_video_file = path.is_file() and path.suffix.lower() in _VIDEO_FILE_SUFFIXES
+        if is_video_file or (path.is_dir() and videos_only):
+            try:
+                videos.append(video.open_video(path))
+            except (video.VideoFileError, ImportError) as exc:
+                raise _InputError(_one_line(exc)) from exc
+        elif path.is_dir():
+            try:
+                videos.append(video.open_video(path))
+            except (video.VideoFileError, OSError):  # a folder of photographs
+                photos.append(entry)
+        else:
+            photos.append(entry)
+    return videos, photos
+
+
+def _video_target(video, outdir, video_out, overwrite):
+    """Where ``video`` is written: ``outdir`` itself (a video file, or the
+    folder of a frame folder's frames), or the video file of its name in
+    ``outdir``; refused at once if it exists (a video is one whole)."""
+    if video_out or video.is_folder:
+        target = outdir
+    else:
+        target = outdir / video.path.name
+    if overwrite:
+        return target
+    if video.is_folder and not video_out:
+        existing = [name for name in video.names if (outdir / name).exists()]
+        if existing:
+            raise _InputError(
+                f"{outdir}: holds frames of the same names as {video.path} "
+                f"({existing[0]}, ...); pass --overwrite to replace them, or "
+                "name another folder."
+            )
+    elif os.path.lexists(target):
+        raise _InputError(f"{target}: exists; pass --overwrite to replace it.")
+    return target
+
+
+def _keyframes(text, videos):
+    """``{video: {frame number: rgb}}`` for ``--keyframes``, read and checked."""
+    if text is None:
+        return {}
+    numbers = _int_list(text, "--keyframes", 0)
+    if len(videos) != 1:
+        raise _InputError(
+            "--keyframes are frame numbers of the input video: give exactly one "
+            f"video (got {len(videos)})."
+        )
+    path = videos[0].path
+    video = _video()
+    try:
+        frames = video.read_frames(path, numbers)
+    except (video.VideoFileError, ImportError, ValueError, IndexError) as exc:
+        raise _InputError(f"--keyframes: {_one_line(exc)}") from exc
+    return {path: dict(zip(numbers, frames))}
+
+
+def _fit_like(references, known, save_model, quiet):
+    """``fit_reference`` on the --like photographs and the keyframes."""
+    from .persistence import save
+    from .reference import fit_reference
+
+    colour, names = [], []
+    if references:
+        for reference in references:
+            try:
+                files = _files([reference])
+            except _InputError as exc:
+                raise _InputError(
+                    f"--like {reference}: {exc.format_message()}"
+                ) from exc
+            found, grey, failed = _read_colour(files, quiet, "--like learns from")
+            if failed:
+                raise _InputError(
+                    f"--like {reference}: {len(failed)} file(s) "
+                    "could not be read (see above)."
+                )
+            if grey:
+                raise _InputError(
+                    f"--like {_names([Path(p) for p in grey])}: a grey image; a "
+                    "reference must be a colour photograph whose colours the grey "
+                    "ones are to take."
+                )
+            colour += found
+            names += files
+    for path, frames in known.items():
+        colour += list(frames.values())
+        names += [f"{path.name} frame {n}" for n in frames]
+    start = time.perf_counter()
+    if not quiet:
+        click.echo(f"fitting on {len(colour)} reference image(s) ...", err=True)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a reference is few pixels, by design
+            model = fit_reference(colour, random_state=0)
+    except (ValueError, TypeError) as exc:
+        message = _one_line(exc)
+        for index, name in enumerate(names):
+            message = message.replace(f"images[{index}]", str(name))
+        raise _InputError(f"--like: {message}") from exc
+    click.echo(
+        f"fitted on {len(colour)} reference image(s) in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    if save_model:
+        save(model, save_model)
+        click.echo(f"saved the fitted colorizer to {save_model}")
+    return model
+
+
+def _colorize_photos(
+    model, photos, outdir, overwrite, jobs, scheduler, quality, hints_dir, quiet
+):
+    """``colorize_many`` with its outcome said in lines; the exit status."""
+    from .batch import colorize_many
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            summary = colorize_many(
+                model,
+                photos,  # the patterns: colorize_many lists them itself
+                outdir,
+                overwrite=overwrite,
+                n_jobs=jobs,
+                scheduler=scheduler,
+                quality=quality,
+                hints=hints_dir,
+                verbose=int(not quiet),
+            )
     except ImportError as exc:
+        raise _InputError(_one_line(exc)) from exc
+    except ValueError as exc:  # a hints file
         raise _InputError(_one_line(exc)) from exc
     except OSError as exc:  # e.g. the scheduler cannot be reached
         where = f"--scheduler {scheduler}: " if scheduler else ""
         raise _InputError(f"{where}{_one_line(exc)}") from exc
+    for warning in caught:
+        if str(warning.message).startswith("hints:"):
+            click.echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     skipped = summary.skipped
     if skipped:
         click.echo(
@@ -629,6 +932,38 @@ def colorize(ctx, model, images, outdir, overwrite, jobs, scheduler, quality, qu
         click.echo(f"failed: {reason}", err=True)
     click.echo(str(summary))
     return 1 if summary.failed else 0
+
+
+def _colorize_one_video(
+    model, source, target, overwrite, quality, steadiness, keyframes, quiet
+):
+    """One video (file or frame folder) through :func:`colorize_video`."""
+    from .temporal import STEADINESS, FrameColorizer
+
+    video = _video()
+    colorizer = FrameColorizer(
+        model,
+        steadiness=STEADINESS if steadiness is None else steadiness,
+        keyframes=keyframes or None,
+    )
+    try:
+        summary = video.colorize_video(
+            colorizer,
+            source,
+            target,
+            overwrite=overwrite,
+            quality=quality,
+            verbose=int(not quiet),
+        )
+    except FileExistsError as exc:
+        # (written meanwhile by someone else: it was checked before the fit)
+        raise _InputError(f"{target}: exists; pass --overwrite to replace it.") from exc
+    except (video.VideoFileError, ImportError, ValueError) as exc:
+        raise _InputError(_one_line(exc)) from exc
+    for note in summary.notes:
+        click.echo(f"note: {note}")
+    click.echo(str(summary))
+    return 0
 
 
 def _names(paths, shown=5):

@@ -7,6 +7,10 @@ grey first, keeping their lightness), chooses a model and the decoding
 options a fitted model can change without refitting, sees grey / colorized
 (/ original, with the CIEDE2000 of the colorization when the input was in
 colour) side by side, and downloads each result as PNG, or all as a zip.
+One may also drop colour reference photographs, on which a model is fitted
+(:func:`somcolor.fit_reference`) and offered like the others, and paint
+colour hints on a colorized picture, which is then colorized again with
+them (``predict(..., hints=...)``).
 
 The server is a small Starlette application run by uvicorn. It serves its
 page, script and style sheet from the package (no CDN: nothing is fetched

@@ -363,3 +363,67 @@ def test_one_group_of_images_is_held_at_a_time(
     assert [e for e in events if e[0] == "colorize"] == [
         ("colorize", ["img00.png", "img01.png", "img02.png"])
     ]
+
+
+def _layer(shape, rows, cols, colour):
+    layer = np.zeros(shape + (4,), np.uint8)
+    layer[rows, cols] = (*colour, 255)
+    return layer
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_hints_folder_steers_the_images_that_have_one(
+    small_model, small_rgb_images, tmp_path, n_jobs
+):
+    from somcolor.steering import hints_from_rgba
+
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images[:3])
+    (tmp_path / "hints").mkdir()
+    layers = {}
+    for k in (0, 2):  # img01 has none
+        grey = skio.imread(inputs[k])
+        layers[k] = _layer(grey.shape, slice(3, 9), slice(4, 10), (40, 200, 60))
+        skio.imsave(
+            tmp_path / "hints" / inputs[k].name, layers[k], check_contrast=False
+        )
+    summary = colorize_many(
+        small_model,
+        tmp_path / "in",
+        tmp_path / "out",
+        hints=tmp_path / "hints",
+        n_jobs=n_jobs,
+    )
+    assert summary.ok and len(summary.written) == 3
+    for k, source in enumerate(inputs):
+        grey = skio.imread(source)
+        hints = [hints_from_rgba(layers[k])] if k in layers else None
+        expected = small_model.predict([grey], hints=hints)[0]
+        written = skio.imread(tmp_path / "out" / source.name)
+        np.testing.assert_array_equal(written, np.round(expected * 255))
+
+
+def test_hints_are_checked_before_anything_is_written(
+    small_model, small_rgb_images, tmp_path
+):
+    inputs = _grey_folder(tmp_path / "in", small_rgb_images[:2])
+    hints = tmp_path / "hints"
+    hints.mkdir()
+    shape = skio.imread(inputs[1]).shape
+    skio.imsave(
+        hints / "img00.png", _layer(shape, 0, 0, (9, 9, 9)), check_contrast=False
+    )
+    skio.imsave(
+        hints / "unrelated.png", _layer(shape, 0, 0, (9, 9, 9)), check_contrast=False
+    )
+    with pytest.warns(
+        UserWarning, match=r"1 file\(s\) .* belong to no input.*unrelated"
+    ):
+        with pytest.raises(
+            ValueError, match=r"img00.png is \d+x\d+ pixels, but its image"
+        ):
+            colorize_many(small_model, tmp_path / "in", tmp_path / "out", hints=hints)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        colorize_many(
+            small_model, tmp_path / "in", tmp_path / "o", hints=tmp_path / "x"
+        )

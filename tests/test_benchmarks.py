@@ -127,3 +127,16 @@ def test_quick_steering_benchmark_writes_every_case(tmp_path, run_quick):
         assert heading in text
     assert "date:" in text and "versions:" in text and "command" in text
     assert "| shipped photos (training scale) |" in text
+
+
+def test_quick_web_hints_benchmark_writes_every_case(tmp_path, run_quick):
+    pytest.importorskip("starlette", reason="the web page needs '.[web]'")
+    pytest.importorskip("requests", reason="the benchmark posts with requests")
+    text = run_quick("benchmarks.web_hints", tmp_path / "WEB_HINTS.md")
+    for heading in (
+        "## A new hint re-colours the photograph",
+        "## Fitting on a reference photograph",
+    ):
+        assert heading in text
+    assert "date:" in text and "versions:" in text and "command" in text
+    assert "| photos |" in text and "| like: astronaut-left.png |" in text

@@ -504,3 +504,236 @@ def test_fit_recipe_is_the_shipped_configuration_with_overrides(
     err = capsys.readouterr().err
     assert "--recipe must be one of photos, landscapes, opencountry" in err
     assert not unknown.exists()
+
+
+# -- colour like a reference, hints, videos ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def motorcycle(tmp_path_factory):
+    """A colour reference (the left view) and a grey photograph to colour."""
+    from somcolor import to_grey
+
+    left, right, _ = skdata.stereo_motorcycle()
+    folder = tmp_path_factory.mktemp("motorcycle")
+    reference, grey = folder / "left.png", folder / "right.png"
+    skio.imsave(reference, left[::4, ::4])
+    skio.imsave(grey, np.round(to_grey([right[::4, ::4]])[0] * 255).astype(np.uint8))
+    return reference, grey
+
+
+def test_colorize_like_a_reference_is_fit_reference(motorcycle, tmp_path, capsys):
+    from somcolor import fit_reference
+    from somcolor._files import read_image, to_uint8
+
+    reference, grey = motorcycle
+    out, saved = tmp_path / "out", tmp_path / "like.skops"
+    argv = ["-q", "colorize", "--like", str(reference), str(grey), "-o", str(out)]
+    assert main(argv + ["--save-model", str(saved)]) == 0
+    stdout = capsys.readouterr().out
+    assert "fitted on 1 reference image(s)" in stdout and "1 written" in stdout
+    expected = fit_reference([read_image(reference)], random_state=0)
+    colour = to_uint8(expected.predict([read_image(grey)])[0])
+    np.testing.assert_array_equal(skio.imread(out / "right.png"), colour)
+    # The saved colorizer is that fit.
+    np.testing.assert_array_equal(
+        to_uint8(somcolor_load(saved).predict([read_image(grey)])[0]), colour
+    )
+    # The saved model is never replaced without --overwrite, and nothing is
+    # fit or written then.
+    before = saved.read_bytes()
+    assert main(argv + ["--save-model", str(saved)]) == 1
+    assert "--save-model" in capsys.readouterr().err
+    assert saved.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("grey", "a grey image; a reference must be a colour photograph"),
+        ("tiny", "too small (10x12 pixels)"),
+        ("empty", "no image files found"),
+        ("save without fit", "--save-model needs --like or --keyframes"),
+    ],
+)
+def test_colorize_like_refuses_bad_references_in_one_line(
+    motorcycle, tmp_path, capsys, case, expected
+):
+    reference, grey = motorcycle
+    out = tmp_path / "out"
+    (tmp_path / "empty").mkdir()
+    skio.imsave(
+        tmp_path / "tiny.png",
+        np.full((10, 12, 3), (200, 40, 40), np.uint8),
+        check_contrast=False,
+    )
+    argv = {
+        "grey": ["--like", str(grey), str(grey)],
+        "tiny": ["--like", str(tmp_path / "tiny.png"), str(grey)],
+        "empty": ["--like", str(tmp_path / "empty"), str(grey)],
+        "save without fit": ["photos", str(grey), "--save-model", "m.skops"],
+    }[case]
+    assert main(["-q", "colorize", *argv, "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: ") and expected in err
+    assert len(err.strip().splitlines()) == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+def _hint_layer(shape, box, colour):
+    layer = np.zeros(shape + (4,), np.uint8)
+    (r0, r1), (c0, c1) = box
+    layer[r0:r1, c0:c1] = (*colour, 255)
+    return layer
+
+
+def test_colorize_hints_folder(fitted_model, tmp_path, small_rgb_images, capsys):
+    from somcolor import load, to_grey
+    from somcolor._files import to_uint8
+    from somcolor.steering import hints_from_rgba
+
+    inputs, hints, out = tmp_path / "in", tmp_path / "hints", tmp_path / "out"
+    inputs.mkdir(), hints.mkdir()
+    greys = [np.round(g * 255).astype(np.uint8) for g in to_grey(small_rgb_images[:2])]
+    skio.imsave(inputs / "a.jpg", greys[0])
+    skio.imsave(inputs / "b.png", greys[1])
+    layer = _hint_layer(greys[0].shape, ((5, 12), (5, 12)), (230, 30, 200))
+    skio.imsave(hints / "a.png", layer, check_contrast=False)  # for a.jpg
+    skio.imsave(hints / "nobody.png", layer, check_contrast=False)
+    argv = ["-q", "colorize", str(fitted_model), str(inputs), "-o", str(out)]
+    assert main(argv + ["--hints", str(hints)]) == 0
+    captured = capsys.readouterr()
+    warning = [line for line in captured.err.splitlines() if "nobody.png" in line]
+    assert len(warning) == 1 and warning[0].startswith("warning: hints:")
+    model = load(fitted_model)
+    a = skio.imread(inputs / "a.jpg")
+    expected = model.predict([a], hints=[hints_from_rgba(layer)])[0]
+    written = skio.imread(out / "b.png")  # no hints: the plain colorization
+    np.testing.assert_array_equal(written, to_uint8(model.predict([greys[1]])[0]))
+    # a.jpg took hints/a.png: its (JPEG, so lossy) output is the hinted
+    # colorization, which differs from the plain one where the hint is.
+    hinted = skio.imread(out / "a.jpg").astype(float)
+    plain = model.predict([a])[0]
+    box = np.s_[5:12, 5:12]
+    assert np.abs(expected - plain)[box].mean() > 0.02
+    near = np.abs(hinted - to_uint8(expected))[box].mean()
+    assert near < 3 < np.abs(hinted - to_uint8(plain))[box].mean()
+
+
+@pytest.mark.parametrize(
+    "layer, expected",
+    [
+        ("small", "hints {hints}/b.png is 15x16 pixels, but its image"),
+        ("rgb", "a PNG in RGB without an alpha channel"),
+        ("grey", "a PNG in grey without an alpha channel"),
+    ],
+)
+def test_colorize_refuses_bad_hints_before_writing(
+    fitted_model, tmp_path, small_rgb_images, capsys, layer, expected
+):
+    inputs, hints, out = tmp_path / "in", tmp_path / "hints", tmp_path / "out"
+    _write_folder(inputs, small_rgb_images[:2])  # photo0.png, photo1.png
+    hints.mkdir()
+    shape = small_rgb_images[1].shape[:2]
+    image = {
+        "small": _hint_layer((16, 15), ((0, 2), (0, 2)), (0, 0, 255)),
+        "rgb": np.zeros(shape + (3,), np.uint8),
+        "grey": np.zeros(shape, np.uint8),
+    }[layer]
+    skio.imsave(hints / "photo1.png", image, check_contrast=False)
+    argv = ["-q", "colorize", str(fitted_model), str(inputs), "-o", str(out)]
+    assert main(argv + ["--hints", str(hints)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("somcolor: error: hints ")
+    assert expected.format(hints=hints).replace("b.png", "photo1.png") in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def _frames(folder, count=6, shift=3):
+    """A pan over a colour photograph, as numbered PNG frames."""
+    photo = skdata.astronaut()[::8, ::8]
+    folder.mkdir()
+    frames = [np.roll(photo, shift * k, axis=1) for k in range(count)]
+    for k, frame in enumerate(frames):
+        skio.imsave(folder / f"frame_{k:03d}.png", frame)
+    return frames
+
+
+def test_colorize_frame_folder_with_keyframes(tmp_path, capsys):
+    from somcolor import fit_reference
+    from somcolor._files import to_uint8
+    from somcolor.temporal import STEADINESS, FrameColorizer
+    from somcolor.video import grey_levels
+
+    frames = _frames(tmp_path / "film")
+    out = tmp_path / "out"
+    argv = ["-q", "colorize", "--keyframes", "0", str(tmp_path / "film")]
+    assert main(argv + ["-o", str(out)]) == 0
+    assert "6 frames" in capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"frame_{k:03d}.png" for k in range(6)]
+    # Keyframe 0 is written as it is; the others are the FrameColorizer's.
+    np.testing.assert_array_equal(skio.imread(out / names[0]), frames[0])
+    model = fit_reference([frames[0]], random_state=0)
+    colorize = FrameColorizer(model, steadiness=STEADINESS, keyframes={0: frames[0]})
+    # colorize_video hands the colorizer each frame's grey_levels.
+    for k, grey in enumerate(map(grey_levels, frames)):
+        expected = to_uint8(colorize(grey, k))
+        np.testing.assert_array_equal(skio.imread(out / names[k]), expected)
+    # Rerun: the frames exist, so nothing is fit or written.
+    assert main(argv + ["-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "pass --overwrite" in err and "fitted" not in err
+
+
+def test_colorize_video_file(tmp_path, capsys):
+    pytest.importorskip(
+        "av", reason='video files need PyAV: pip install "somcolor[video]"'
+    )
+    from somcolor.video import VideoWriter, open_video
+
+    frames = _frames(tmp_path / "film", count=8)
+    film = tmp_path / "film.mp4"
+    with VideoWriter(film, fps=12, size=frames[0].shape[1::-1]) as writer:
+        for frame in frames:
+            writer.write(frame)
+    out = tmp_path / "colour.mp4"
+    argv = ["-q", "colorize", "--like", str(tmp_path / "film" / "frame_000.png")]
+    assert main(argv + [str(film), "-o", str(out)]) == 0
+    video = open_video(out)
+    assert (video.n_frames, video.size, video.fps) == (8, (64, 64), 12)
+    colour = list(video)
+    assert np.abs(colour[3][..., 0].astype(int) - colour[3][..., 2]).mean() > 2
+    # Into a folder: the video keeps its name.
+    assert main(argv + [str(film), "-o", str(tmp_path / "outdir")]) == 0
+    assert (tmp_path / "outdir" / "film.mp4").is_file()
+    capsys.readouterr()
+    # An existing output, a file that is not a video, two videos into one file.
+    (tmp_path / "bad.mp4").write_bytes(b"not a film")
+    for inputs, output, expected in [
+        ([film], out, "exists; pass --overwrite"),
+        ([tmp_path / "bad.mp4"], tmp_path / "o.mp4", "bad.mp4"),
+        ([film, film], tmp_path / "o2.mp4", "a video file holds one video"),
+    ]:
+        before = sorted(tmp_path.iterdir())
+        assert main(argv + [*map(str, inputs), "-o", str(output)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("somcolor: error: ") and expected in err
+        assert len(err.strip().splitlines()) == 1
+        assert sorted(tmp_path.iterdir()) == before
+
+
+def test_colorize_refuses_frames_of_different_sizes(tmp_path, capsys):
+    folder = tmp_path / "film"
+    folder.mkdir()
+    skio.imsave(
+        folder / "f_0.png", np.full((40, 50, 3), 90, np.uint8), check_contrast=False
+    )
+    skio.imsave(
+        folder / "f_1.png", np.full((41, 50, 3), 90, np.uint8), check_contrast=False
+    )
+    argv = ["-q", "colorize", "--keyframes", "0", str(folder), "-o"]
+    assert main(argv + [str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "frames of different sizes" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -286,6 +286,17 @@ def test_hints_protocol_quick(bsds500_data, example):
         assert all(10 < _number(cell) < 60 for cell in rows[name][2:4])
 
 
+def test_do_no_harm_on_the_bundled_photographs(example, tmp_path):
+    out = example("do_no_harm.py", "--sets", "samples").stdout
+    rows = _table_rows(out)
+    assert [row[2] for row in rows] == ["grey", "refine=False", "refine=True"]
+    assert all(row[:2] == ["samples", "8"] for row in rows)
+    grey, plain, refined = (_number(row[3]) for row in rows)
+    # Grey's own columns, and refinement changes the colours.
+    assert rows[0][5] == "" and _number(rows[0][6]) == 0
+    assert plain != refined and all(0 < v < 40 for v in (grey, plain, refined))
+
+
 def _get_color_exact_matrix(y, mask):
     """Levin et al.'s getColorExact matrix, loop for loop (column-major order)."""
     n, m = y.shape

@@ -145,6 +145,27 @@ def _fill_placeholders(folder):
     _photographs(folder / "old-photos", {"motorcycle": _grey(motorcycle)}, ".png")
     _photographs(folder / "held-out-photos", held_out, ".png")
     _photographs(folder / "held-out", held_out, ".png")
+    # A colour photograph to colour like, hints for old-photos/, and a film
+    # (a pan over a photograph) as a video file, as frames and its keyframe.
+    left = data.stereo_motorcycle()[0]
+    _photographs(folder, {"reference": left}, ".jpg")
+    layer = np.zeros(motorcycle.shape[:2] + (4,), np.uint8)
+    layer[100:120, 200:220] = (200, 40, 30, 255)
+    _photographs(folder / "hints", {"motorcycle": layer}, ".png")
+    pan = data.astronaut()[::8, ::8]
+    frames = [np.roll(pan, 2 * k, axis=1) for k in range(260)]
+    _photographs(folder, {"keyframe": frames[0]}, ".png")
+    _photographs(
+        folder / "frames", {f"{k:05d}": f for k, f in enumerate(frames[:12])}, ".png"
+    )
+    try:
+        from somcolor.video import VideoWriter
+
+        with VideoWriter(folder / "film.mp4", fps=25, size=(64, 64)) as writer:
+            for frame in frames:
+                writer.write(frame)
+    except ImportError:  # no PyAV: the lines reading film.mp4 fail and say so
+        pass
     home = scene8_home()
     if home is not None:
         (folder / "scene8").symlink_to(home, target_is_directory=True)

@@ -327,3 +327,35 @@ def test_bad_steering_parameters_are_refused(model, photo, params, error, messag
     bad = pickle.loads(pickle.dumps(model)).set_params(**params)
     with pytest.raises(error, match=message):
         bad.predict(to_grey([photo]))
+
+
+def test_hints_on_a_reference_fit_that_colorizes_at_a_smaller_scale():
+    # fit_reference's recipe shrinks the reference and colorizes at that
+    # scale: the hints are brought to it, and every hinted pixel still ends
+    # with its hint's chroma (and its own lightness) at full size.
+    from somcolor import fit_reference
+
+    left, right, _ = data.stereo_motorcycle()
+    model = fit_reference([left[::2, ::2]], random_state=0)
+    grey = to_grey([right[::2, ::2]])
+    assert model.max_training_size < max(grey[0].shape)
+    mask = np.zeros(grey[0].shape, bool)
+    mask[40:60, 100:130] = True
+    colours = np.zeros(grey[0].shape + (3,))
+    colours[mask] = (0.2, 0.35, 0.8)  # a blue, whatever the truth is
+    out = model.predict(grey, hints=[(mask, colours)])[0]
+    got = rgb_to_luv(out)
+    lightness = grey_to_lightness(grey[0])
+    # (the compiled conversion's sRGB is within 1e-6 of the formula's; near
+    # black that is a few 1e-4 of L)
+    np.testing.assert_allclose(got[..., 0], lightness, atol=1e-3)
+    wanted = rgb_to_luv(colours)[mask, 1:]
+    scale = gamut_scale(lightness[mask], wanted[:, 0], wanted[:, 1])
+    np.testing.assert_allclose(got[mask, 1:], wanted * scale[:, None], atol=1e-3)
+    # The blue spreads beyond the marks, which the plain prediction lacks.
+    plain = rgb_to_luv(model.predict(grey)[0])
+    ring = np.zeros_like(mask)
+    ring[35:65, 95:135] = True
+    ring &= ~mask
+    hue = np.array([-0.4, -1.0]) / np.hypot(0.4, 1.0)  # blue's (U, V) direction
+    assert (got[ring, 1:] @ hue).mean() > (plain[ring, 1:] @ hue).mean() + 5

@@ -778,3 +778,218 @@ def test_serve_on_a_port_in_use_says_so(small_model_file):
 def test_config_lists_json_serialisable_options(served):
     text = requests.get(served + "/api/config", timeout=60).text
     assert json.loads(text)["version"] == somcolor.__version__
+
+
+# -- reference photographs ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory):
+    """A colour reference, a grey one, a tiny one and a text file."""
+    folder = tmp_path_factory.mktemp("references")
+    left, _, _ = skdata.stereo_motorcycle()
+    Image.fromarray(left[::4, ::4]).save(folder / "motorcycle.png")
+    Image.fromarray(skdata.camera()[::4, ::4]).save(folder / "camera.png")
+    Image.fromarray(left[:10, :10]).save(folder / "tiny.png")
+    (folder / "notes.jpg").write_text("a shopping list, not a photograph\n")
+    return folder
+
+
+def _fit(url, *paths):
+    return requests.post(
+        f"{url}/api/references",
+        files=[("file", (path.name, path.read_bytes())) for path in paths],
+        timeout=120,
+    )
+
+
+def test_fit_a_reference_colour_with_it_and_download_the_model(
+    served, references, photos, tmp_path
+):
+    fitted = _fit(served, references / "motorcycle.png")
+    assert fitted.status_code == 200, fitted.text
+    answer = fitted.json()
+    assert answer["name"] == "like: motorcycle.png"
+    assert answer["references"] == ["motorcycle.png"]
+    assert answer["download_name"] == "like-motorcycle.skops"
+    path = photos / "camera.png"
+    colorized = _post(served, "camera.png", path.read_bytes(), model=answer["name"])
+    assert colorized.status_code == 200, colorized.text
+    result = colorized.json()
+    assert result["model"] == "like: motorcycle.png"
+    got = _decode(
+        requests.get(served + result["images"]["colorized"], timeout=60).content
+    )
+    download = requests.get(served + answer["download"], timeout=60)
+    assert download.status_code == 200
+    assert "like-motorcycle.skops" in download.headers["content-disposition"]
+    model_file = tmp_path / "like-motorcycle.skops"
+    model_file.write_bytes(download.content)
+    loaded = somcolor.load(model_file)
+    np.testing.assert_array_equal(got, _expected(loaded, path))
+    # The same fit as in Python, seeded.
+    same = somcolor.fit_reference(
+        [read_image(references / "motorcycle.png")], random_state=jobs.FIT_SEED
+    )
+    np.testing.assert_array_equal(got, _expected(same, path))
+    # A second fit on the same file gets a name of its own.
+    again = _fit(served, references / "motorcycle.png").json()
+    assert again["name"] == "like: motorcycle.png (2)"
+
+
+def test_bad_references_get_the_librarys_message(served, references):
+    grey = _assert_refused(_fit(served, references / "camera.png"), 400, "camera.png")
+    assert grey.startswith("camera.png is a grey image")
+    assert "a reference must be a colour photograph" in grey
+    tiny = _assert_refused(_fit(served, references / "tiny.png"), 400, "tiny.png")
+    assert tiny.startswith("tiny.png is too small (10x10 pixels)")
+    notes = _assert_refused(_fit(served, references / "notes.jpg"), 400)
+    assert notes.startswith("notes.jpg: not an image somcolor can read")
+    two = _fit(served, references / "motorcycle.png", references / "camera.png")
+    assert _assert_refused(two, 400).startswith("camera.png is a grey image")
+    empty = requests.post(
+        f"{served}/api/references", files={"other": (None, "1")}, timeout=60
+    )
+    _assert_refused(empty, 400, "no reference photograph")
+
+
+def test_fitted_models_are_kept_within_their_cap(
+    web_server, small_model_file, references, photos, monkeypatch
+):
+    monkeypatch.setattr(jobs, "FITTED_MODELS", 1)
+    url = web_server(web.load_models([small_model_file]))
+    first = _fit(url, references / "motorcycle.png").json()
+    second = _fit(url, references / "motorcycle.png").json()
+    assert requests.get(url + second["download"], timeout=60).status_code == 200
+    gone = requests.get(url + first["download"], timeout=60)
+    _assert_refused(gone, 404, "no longer kept", "drop the reference again")
+    payload = (photos / "camera.png").read_bytes()
+    refused = _post(url, "camera.png", payload, model=first["name"])
+    _assert_refused(refused, 400, "unknown model", "drop the reference again")
+    assert _post(url, "camera.png", payload, model=second["name"]).status_code == 200
+
+
+def test_references_together_within_the_pixel_limit(
+    web_server, small_model_file, references
+):
+    limits = web.ServeLimits(max_pixels=40_000)  # one reference has 23,250
+    url = web_server(web.load_models([small_model_file]), limits)
+    path = references / "motorcycle.png"
+    refused = _fit(url, path, path)
+    _assert_refused(refused, 413, "46,500 pixels together", "--max-megapixels")
+    assert _fit(url, path).status_code == 200
+
+
+def test_fitting_and_hints_leave_nothing_on_disk(
+    served, references, tmp_path, monkeypatch
+):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert _fit(served, references / "motorcycle.png").status_code == 200
+    assert _fit(served, references / "camera.png").status_code == 400
+    first = _post(served, "camera.png", (references / "camera.png").read_bytes())
+    layer = _png_bytes(_layer((128, 128), [(9, 9, (200, 20, 20))]))
+    assert _hint(served, first.json()["id"], layer).status_code == 200
+    assert _hint(served, first.json()["id"], b"no picture").status_code == 400
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- hints --------------------------------------------------------------------------
+
+
+def _layer(shape, marks):
+    """An RGBA hints layer of ``shape`` with discs ``(row, col, rgb)``."""
+    layer = np.zeros(shape + (4,), np.uint8)
+    rows, cols = np.indices(shape)
+    for row, col, rgb in marks:
+        disc = (rows - row) ** 2 + (cols - col) ** 2 <= 9
+        layer[disc] = (*rgb, 255)
+    return layer
+
+
+def _hint(url, key, payload, name="hints.png"):
+    return requests.post(
+        f"{url}/api/results/{key}/hints",
+        files={"hints": (name, payload)},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("name", ["coffee.jpg", "camera.png"])
+def test_hints_recolour_as_predict_with_hints(served, photos, loaded_model, name):
+    from somcolor.steering import hints_from_rgba
+
+    path = photos / name
+    first = _post(served, name, path.read_bytes()).json()
+    grey = as_grey(read_image(path))
+    layer = _layer(grey.shape, [(20, 30, (220, 30, 20)), (60, 90, (20, 160, 40))])
+    response = _hint(served, first["id"], _png_bytes(layer))
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["hints"] is True and answer["hinted_pixels"] == 2 * 29
+    assert answer["name"] == name and answer["model"] == first["model"]
+    got = _decode(
+        requests.get(served + answer["images"]["colorized"], timeout=60).content
+    )
+    expected = to_uint8(loaded_model.predict([grey], hints=[hints_from_rgba(layer)])[0])
+    np.testing.assert_array_equal(got, expected)
+    assert not np.array_equal(got, _expected(loaded_model, path))
+    # The grey (and original) pictures are the first result's.
+    for kind in first["images"]:
+        if kind != "colorized":
+            again = requests.get(served + answer["images"][kind], timeout=60).content
+            first_one = requests.get(served + first["images"][kind], timeout=60).content
+            assert again == first_one
+    hints = requests.get(served + answer["hints_download"], timeout=60)
+    assert answer["hints_download_name"] == Path(name).stem + "-hints.png"
+    assert "attachment" in hints.headers["content-disposition"]
+    np.testing.assert_array_equal(_decode(hints.content), layer)
+    # Hints on a hinted result start again from the photograph.
+    fewer = _layer(grey.shape, [(20, 30, (220, 30, 20))])
+    answer2 = _hint(served, answer["id"], _png_bytes(fewer)).json()
+    got2 = _decode(
+        requests.get(served + answer2["images"]["colorized"], timeout=60).content
+    )
+    expected2 = to_uint8(
+        loaded_model.predict([grey], hints=[hints_from_rgba(fewer)])[0]
+    )
+    np.testing.assert_array_equal(got2, expected2)
+
+
+def test_hints_keep_the_decoding_options(served, photos, loaded_model):
+    from somcolor.steering import hints_from_rgba
+
+    path = photos / "camera.png"
+    first = _post(
+        served, "camera.png", path.read_bytes(), decoding="soft", temperature="0.2"
+    ).json()
+    grey = as_grey(read_image(path))
+    layer = _layer(grey.shape, [(40, 40, (200, 180, 30))])
+    answer = _hint(served, first["id"], _png_bytes(layer)).json()
+    assert answer["options"] == {"decoding": "soft", "temperature": 0.2}
+    model = copy.deepcopy(loaded_model).set_params(decoding="soft", temperature=0.2)
+    got = _decode(
+        requests.get(served + answer["images"]["colorized"], timeout=60).content
+    )
+    expected = to_uint8(model.predict([grey], hints=[hints_from_rgba(layer)])[0])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_bad_hints_get_a_message(served, photos):
+    path = photos / "camera.png"
+    first = _post(served, "camera.png", path.read_bytes()).json()
+    shape = (first["height"], first["width"])
+    wrong = _layer((shape[0] + 1, shape[1]), [(5, 5, (255, 0, 0))])
+    message = _assert_refused(_hint(served, first["id"], _png_bytes(wrong)), 400)
+    assert message.startswith(f"the hints layer: {shape[1]}x{shape[0] + 1} pixels")
+    assert f"the photograph's size ({shape[1]}x{shape[0]} pixels)" in message
+    rgb = _layer(shape, [(5, 5, (255, 0, 0))])[..., :3]
+    message = _assert_refused(_hint(served, first["id"], _png_bytes(rgb)), 400)
+    assert "no alpha channel" in message and "RGBA" in message
+    _assert_refused(_hint(served, first["id"], b"not a picture"), 400, "not an image")
+    _assert_refused(_hint(served, "0" * 32, _png_bytes(rgb)), 404, "no longer kept")
+    missing = requests.post(
+        f"{served}/api/results/{first['id']}/hints", files={"file": ("x", b"y")}
+    )
+    _assert_refused(missing, 400, "no hints layer")

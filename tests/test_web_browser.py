@@ -365,6 +365,142 @@ def test_a_file_over_the_size_limit_is_not_sent(browser, open_page, files):
     assert "--max-upload-mb" in message
 
 
+# -- reference photographs and colour hints ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference_files(tmp_path_factory):
+    """A colour reference (the left view of the motorcycle pair) and a grey one."""
+    folder = tmp_path_factory.mktemp("references")
+    left, _, _ = skdata.stereo_motorcycle()
+    Image.fromarray(left[::2, ::2]).save(folder / "motorcycle-left.png")
+    Image.fromarray(skdata.camera()[::4, ::4]).save(folder / "grey-reference.png")
+    return folder
+
+
+def _reference_state(browser):
+    return browser.find_element(By.ID, "reference").get_attribute("data-state")
+
+
+def test_drop_a_reference_colour_with_it_and_download_the_model(
+    browser, open_page, files, reference_files, downloads
+):
+    open_page()
+    browser.find_element(By.ID, "reference-input").send_keys(
+        str(reference_files / "motorcycle-left.png")
+    )
+    _wait_for(browser, lambda d: _reference_state(d) in ("done", "error"))
+    assert _reference_state(browser) == "done"
+    status = browser.find_element(By.ID, "reference-status").text
+    assert status.startswith("Done in") and "like: motorcycle-left.png" in status
+    chosen = Select(browser.find_element(By.ID, "model")).first_selected_option
+    assert chosen.text == "like: motorcycle-left.png"
+    _upload(browser, files / "camera.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(browser, lambda d: _picture_shown(card, "colorized"))
+    quality = card.find_element(By.CLASS_NAME, "quality").text
+    assert "model like: motorcycle-left.png" in quality
+    card.find_element(By.CSS_SELECTOR, "a.download").click()
+    png = _downloaded(downloads, "camera-colorized.png")
+    browser.find_element(By.ID, "reference-download").click()
+    _downloaded(downloads, "like-motorcycle-left.skops")
+    model_file = downloads / "like-motorcycle-left.skops"
+    np.testing.assert_array_equal(
+        _decode(png), _expected(model_file, files / "camera.png")
+    )
+
+
+def test_a_grey_reference_gets_the_librarys_message(
+    browser, open_page, reference_files
+):
+    open_page()
+    browser.find_element(By.ID, "reference-input").send_keys(
+        str(reference_files / "grey-reference.png")
+    )
+    _wait_for(browser, lambda d: _reference_state(d) in ("done", "error"))
+    assert _reference_state(browser) == "error"
+    error = browser.find_element(By.ID, "reference-error")
+    assert error.text.startswith("grey-reference.png is a grey image")
+    assert "a reference must be a colour photograph" in error.text
+    options = Select(browser.find_element(By.ID, "model")).options
+    assert not any(o.text.startswith("like: ") for o in options)
+
+
+def _recoloured(browser, card, than):
+    """Wait until the card's colorized picture is a new one, shown."""
+    image = card.find_element(By.CSS_SELECTOR, "figure.colorized img")
+    _wait_for(
+        browser,
+        lambda d: (
+            card.get_attribute("data-recolour") == "done"
+            and image.get_attribute("src") != than
+            and image.get_property("complete")
+            and image.get_property("naturalWidth") > 0
+        ),
+    )
+    return image.get_attribute("src")
+
+
+def test_paint_a_hint_undo_it_and_download_the_hints(
+    browser, open_page, files, downloads, photo_model_file
+):
+    from somcolor.steering import hints_from_rgba
+
+    open_page()
+    _upload(browser, files / "camera.png")
+    card = _wait_for(browser, lambda d: (_cards(d, "done") or [None])[0])
+    _wait_for(browser, lambda d: _picture_shown(card, "colorized"))
+    image = card.find_element(By.CSS_SELECTOR, "figure.colorized img")
+    plain = image.get_attribute("src")
+    canvas = card.find_element(By.CSS_SELECTOR, "canvas.marks")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
+    canvas.click()  # its middle
+    marked = _recoloured(browser, card, plain)
+    picker = card.find_element(By.CSS_SELECTOR, "input.hint-colour")
+    model_colour = picker.get_attribute("value")
+    assert card.get_attribute("data-marks") == "1"
+    browser.execute_script(
+        "arguments[0].value = '#e01010';"
+        "arguments[0].dispatchEvent(new Event('input'));",
+        picker,
+    )
+    _recoloured(browser, card, marked)
+    assert (
+        "Coloured with 1 mark" in card.find_element(By.CLASS_NAME, "hint-status").text
+    )
+    card.find_element(By.CSS_SELECTOR, "a.download-hints").click()
+    layer = _decode(_downloaded(downloads, "camera-hints.png"))
+    card.find_element(By.CSS_SELECTOR, "a.download").click()
+    coloured = _decode(_downloaded(downloads, "camera-colorized.png"))
+    # The layer: the photograph's size, transparent but for one red disc in
+    # the middle, where the picture was clicked.
+    assert layer.shape == (128, 128, 4)
+    rows, cols = np.nonzero(layer[..., 3])
+    assert 20 <= len(rows) <= 40 and set(np.unique(layer[..., 3])) == {0, 255}
+    centre = int(round(rows.mean())), int(round(cols.mean()))
+    assert abs(centre[0] - 64) <= 2 and abs(centre[1] - 64) <= 2
+    assert layer[centre].tolist() == [224, 16, 16, 255]
+    # The picker started at the model's colour where the mark was placed.
+    before = _expected(photo_model_file, files / "camera.png")
+    assert model_colour == "#{:02x}{:02x}{:02x}".format(*before[centre])
+    # The picture is the model's prediction with that layer's hints.
+    model = somcolor.load(photo_model_file)
+    grey = as_grey(read_image(files / "camera.png"))
+    expected = to_uint8(model.predict([grey], hints=[hints_from_rgba(layer)])[0])
+    np.testing.assert_array_equal(coloured, expected)
+    assert not np.array_equal(coloured, before)
+    # Undo: the model's own colours again, and nothing to download.
+    card.find_element(By.CSS_SELECTOR, "button.undo").click()
+    _wait_for(browser, lambda d: image.get_attribute("src") == plain)
+    assert card.get_attribute("data-marks") == "0"
+    assert not card.find_element(By.CSS_SELECTOR, "a.download-hints").is_displayed()
+    assert (
+        card.find_element(By.CSS_SELECTOR, "a.download")
+        .get_attribute("href")
+        .endswith("/colorized.png?download=1")
+    )
+
+
 def test_screenshot_of_the_page(browser, open_page, files, tmp_path):
     open_page()
     _colorized(browser, files / "motorcycle.png")
