@@ -74,11 +74,13 @@ def test_quick_reference_benchmark_updates_its_section(tmp_path, run_quick):
         "### Colorizing 854x480 video frames",
     ):
         assert heading in text
-    # Both ways on each reference, with their ratio; the three frame rates.
-    assert text.count("** |") == 2 and "Median ratio over the references" in text
+    # Both ways on each of the two references, with their ratio, and the
+    # two colorize_video frame rates (bold).
+    assert text.count("** |") == 4 and "Median ratio over the references" in text
     assert "| fit_reference, `predict` |" in text
     assert "`FrameColorizer(model, steadiness=" in text
     assert "Decoding and encoding included:" in text
+    assert "| `FrameColorizer(model)` (steady colours" in text
 
 
 def test_quick_denormals_benchmark_writes_both_cases(tmp_path, run_quick):
