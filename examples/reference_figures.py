@@ -54,8 +54,12 @@ def ciede(truth, colour):
 
 
 def _save(fig, path):
+    """Write ``fig`` to ``path`` as a 256-colour PNG (small enough for docs)."""
+    from PIL import Image
+
     fig.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
+    Image.open(path).convert("RGB").quantize(256).save(path, optimize=True)
     print(f"wrote {path} ({path.stat().st_size / 1000:.0f} kB)")
 
 
@@ -136,7 +140,7 @@ def main():
     )
     parser.add_argument("--sequence", default="blackswan")
     parser.add_argument("--frames", default="10,25,45")
-    parser.add_argument("--scale", type=float, default=0.5)
+    parser.add_argument("--scale", type=float, default=0.4)
     parser.add_argument(
         "--halves-only",
         metavar="NAME",
