@@ -4,7 +4,7 @@ Run from the repository root::
 
     export SOMCOLOR_BSDS500=../shared/data/bsds500
     export SOMCOLOR_DAVIS2016=../shared/data/davis2016
-    python -m benchmarks.reference          # about 5 minutes on two cores
+    python -m benchmarks.reference          # about 3 minutes on two cores
     python -m benchmarks.reference --quick --output /tmp/RESULTS.md   # < 1 min
 
 Replaces its own section of ``benchmarks/RESULTS.md`` (``python -m
