@@ -957,6 +957,10 @@ def main(argv=None):
     from .ciede2000 import TITLE, bench_ciede2000
 
     section(TITLE, bench_ciede2000, quick)
+    from .reference import TITLE as REFERENCE_TITLE
+    from .reference import bench_reference
+
+    section(REFERENCE_TITLE, bench_reference, quick)
     section("BMU search", bench_bmu, quick)
     section("Dense patch extraction", bench_patches, quick)
     section("SOM training", bench_som, quick, images)

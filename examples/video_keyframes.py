@@ -30,6 +30,14 @@ that a temporal method sees the frames in order):
   on its own;
 * ``fit_reference``: ``somcolor.fit_reference(keyframes, random_state=0)``,
   listed only when somcolor has it;
+* ``steady:S``: ``somcolor.fit_reference(keyframes, random_state=0)``
+  through ``somcolor.temporal.FrameColorizer(model, steadiness=S,
+  keyframes=...)``: the frames in playing order through the edge-aware
+  solver, each pulled towards the previous one's colours with weight ``S``;
+  the colour keyframes are given to it by frame number (output as they are,
+  their colours carried to the next frames; frame 0 first, to start from
+  its colours); ``steady:S:SPEC`` does the same with a candidate ``SPEC``
+  (below) fit on the keyframes instead of ``fit_reference``;
 * ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
   name (``somcolor.pretrained.recipe``, ``random_state=0``; or a named
   candidate of ``_configs.CANDIDATES``) with those ``ColorizerPipeline``
@@ -83,6 +91,16 @@ SCORE_EVERY = 5
 
 
 # A method: (keyframes, grey frames iterator) -> iterable of RGB frames.
+# ``keyframes`` is a list of RGB uint8 arrays whose ``indices`` attribute
+# holds their frame numbers (for the methods that use them).
+
+
+class Keyframes(list):
+    """The colour keyframes, with their frame numbers as ``indices``."""
+
+    def __init__(self, frames, indices):
+        super().__init__(frames)
+        self.indices = list(indices)
 
 
 def grey(keyframes, frames):
@@ -111,6 +129,35 @@ def candidate(spec):
             yield model.predict([frame])[0]
 
     return method
+
+
+def steady(steadiness, spec=None):
+    """A method: ``FrameColorizer`` at ``steadiness`` on ``fit_reference``
+    (or on the candidate ``spec``) fit on the keyframes."""
+    from somcolor.temporal import FrameColorizer
+
+    def method(keyframes, frames):
+        if spec is None:
+            model = somcolor.fit_reference(list(keyframes), random_state=0)
+        else:
+            model = pipeline_from_spec(spec).fit(list(keyframes))
+        known = dict(zip(keyframes.indices, keyframes))
+        colorize = FrameColorizer(model, steadiness=steadiness, keyframes=known)
+        if 0 in known:  # start from frame 0's true colours
+            colorize(to_grey([known[0]])[0], 0)
+        for t, frame in enumerate(frames, start=1):
+            yield colorize(frame, t)
+
+    return method
+
+
+def _steady_method(name):
+    """The method of ``steady:S`` or ``steady:S:SPEC``."""
+    _, text, *spec = name.split(":", 2)
+    steadiness = float(text)
+    if spec:
+        pipeline_from_spec(spec[0])  # checked now
+    return steady(steadiness, spec[0] if spec else None)
 
 
 METHODS = {"grey": grey, "today": today}
@@ -164,7 +211,7 @@ class Sequence:
 
     def evaluate(self, method):
         """Run ``method`` over the sequence; its figures as a dict."""
-        keyframes = [self.frames[k] for k in self.keys]
+        keyframes = Keyframes([self.frames[k] for k in self.keys], self.keys)
         self.grey_seconds = 0.0
         start = time.perf_counter()
         seconds = 0.0
@@ -206,7 +253,11 @@ def davis_home(given):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", help=f"the DAVIS 2016 folder (default: ${DAVIS_ENV})")
-    parser.add_argument("--methods", default=DEFAULT, help=f"of {list(METHODS)}")
+    parser.add_argument(
+        "--methods",
+        default=DEFAULT,
+        help=f"of {list(METHODS)}, steady:S[:SPEC] or a candidate spec",
+    )
     parser.add_argument(
         "--keyframes", default="0", help="comma-separated frame numbers (fit frames)"
     )
@@ -218,13 +269,20 @@ def main():
     args = parser.parse_args()
     names = [n.strip() for n in args.methods.split(",") if n.strip()]
     unknown = [
-        n for n in names if n not in METHODS and "+" not in n and n not in CANDIDATES
+        n
+        for n in names
+        if n not in METHODS
+        and "+" not in n
+        and n not in CANDIDATES
+        and not n.startswith("steady:")
     ]
     if unknown:
         parser.error(f"unknown method(s) {unknown}; known: {list(METHODS)}")
     try:
         for name in names:
-            if name not in METHODS:
+            if name.startswith("steady:"):
+                METHODS[name] = _steady_method(name)
+            elif name not in METHODS:
                 pipeline_from_spec(name)
                 METHODS[name] = candidate(name)
     except (ValueError, SyntaxError) as error:

@@ -37,6 +37,7 @@ def test_quick_benchmarks_write_every_case(tmp_path, run_quick):
         "-megapixel image",
         "## Start-up",
         "## Scoring: CIEDE2000",
+        "## Fitting on a reference photograph (fit_reference)",
     ):
         assert heading in text
     assert "date:" in text and "versions:" in text and "command" in text
@@ -56,6 +57,30 @@ def test_quick_ciede2000_benchmark_updates_its_section(tmp_path, run_quick):
     assert "## BMU search\n\nkept" in text
     assert "`python -m benchmarks.ciede2000 --quick`" in text
     assert text.count("x** |") == 3  # three pairs, each with its ratio
+
+
+def test_quick_reference_benchmark_updates_its_section(tmp_path, run_quick):
+    output = tmp_path / "RESULTS.md"
+    output.write_text("# Benchmark results\n\n## BMU search\n\nkept\n")
+    for _ in range(2):  # added, then replaced
+        text = run_quick("benchmarks.reference", output)
+    assert text.count("## Fitting on a reference photograph (fit_reference)") == 1
+    assert "## BMU search\n\nkept" in text
+    assert "`python -m benchmarks.reference --quick`" in text
+    assert "date:" in text and "versions:" in text
+    for heading in (
+        "### Fit time on a BSDS500 half",
+        "### A 12-megapixel reference",
+        "### Colorizing 854x480 video frames",
+    ):
+        assert heading in text
+    # Both ways on each of the two references, with their ratio, and the
+    # two colorize_video frame rates (bold).
+    assert text.count("** |") == 4 and "Median ratio over the references" in text
+    assert "| fit_reference, `predict` |" in text
+    assert "`FrameColorizer(model, steadiness=" in text
+    assert "Decoding and encoding included:" in text
+    assert "| `FrameColorizer(model)` (steady colours" in text
 
 
 def test_quick_denormals_benchmark_writes_both_cases(tmp_path, run_quick):

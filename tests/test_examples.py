@@ -265,6 +265,30 @@ def test_video_keyframes_drops_late_keyframes_and_scores_no_keyframe(
     assert [row[2:4] for row in table[:2]] == [["0,5", "1"], ["0,5", "1"]]
 
 
+def test_video_keyframes_steady_method_outputs_its_keyframes(davis_data, example):
+    out = example(
+        "video_keyframes.py",
+        "--quick",
+        "--methods",
+        "fit_reference,steady:1.0",
+        "--keyframes",
+        "0,5",
+    ).stdout
+    summary = {row[0]: row for row in _table_rows(out.split("| method |")[-1])}
+    assert list(summary) == ["fit_reference", "steady:1.0"]
+    for row in summary.values():
+        assert 0 < _number(row[1]) < _number(row[2])  # better than grey
+        assert 0 < _number(row[4]) <= _number(row[5])
+
+
+def test_video_keyframes_refuses_a_bad_steadiness(example):
+    completed = example(
+        "video_keyframes.py", "--methods", "steady:much", expect_success=False
+    )
+    assert completed.returncode == 2
+    assert "bad candidate 'steady:much'" in completed.stderr
+
+
 def test_video_keyframes_refuses_an_unknown_method(example):
     completed = example(
         "video_keyframes.py", "--methods", "grey,bogus", expect_success=False

@@ -70,7 +70,12 @@ _CHOSEN_ON_VAL = {
 # For one or a few colour reference photographs (somcolor.fit_reference):
 # chosen on BSDS500 val halves and the ten DAVIS 2016 sequences
 # (examples/reference_halves.py, examples/video_keyframes.py,
-# docs/reference.md).
+# docs/reference.md). max_training_size 150 rather than 200, 250 or none:
+# the same on val halves (5.65, 5.62, 5.58, 5.61), better on DAVIS (6.20
+# against 6.30 and 6.28) and the fastest to predict (about 20 ms per
+# 854x480 frame). No refinement: no better on val halves (5.63), less
+# colourful, and several times slower on video (somcolor.temporal's
+# FrameColorizer is the way to steady video colours).
 _REFERENCE = {
     "extractor": (
         "PatchExtractor",
@@ -131,8 +136,9 @@ RECIPES = {
         "deviation over 3x3 and 9x9; 25 colours (5x5 SOM on 5,000 samples, 20 "
         "epochs); MLP 50+50 for at most 10 epochs at a learning rate of "
         "0.005; soft decoding at T = 1; references shrunk to 150 px "
-        "(sqrt(H*W)) and grey images colorized at that scale (chosen on "
-        "BSDS500 val halves and the DAVIS 2016 keyframes, docs/reference.md)",
+        "(sqrt(H*W)) and grey images colorized at that scale, no "
+        "refinement (chosen on BSDS500 val halves and the DAVIS 2016 "
+        "keyframes, docs/reference.md)",
     },
 }
 
