@@ -87,15 +87,15 @@ def figure_halves(indices, scale, name="reference_halves.png"):
     fig, axes = plt.subplots(
         len(rows),
         4,
-        figsize=(4 * width * scale / 100, len(rows) * (height * scale + 30) / 100),
+        figsize=(4 * width * scale / 100, len(rows) * (height * scale + 45) / 100),
         squeeze=False,
     )
     for axrow, (index, *images, e_grey, e_colour) in zip(axes, rows):
         titles = [
-            f"reference (test #{index}, one half)",
-            f"grey other half: {e_grey:.1f}",
-            f"fit_reference: {e_colour:.1f}",
-            "truth",
+            f"reference\n(test #{index}, one half)",
+            f"grey other half\nCIEDE2000 {e_grey:.1f}",
+            f"fit_reference\nCIEDE2000 {e_colour:.1f}",
+            "truth\n",
         ]
         for ax, image, title in zip(axrow, images, titles):
             ax.imshow(rescale(img_as_float(image), scale, channel_axis=2))
