@@ -588,7 +588,7 @@ def _write_palette(model, output):
     type=click.FloatRange(min=0),
     help="Videos: how strongly a frame keeps the previous frame's colours "
     "where nothing moved (0: every frame on its own; default "
-    "somcolor.temporal.STEADINESS).",
+    "somcolor.temporal.STEADINESS). Makes a folder of numbered frames a film.",
 )
 @click.option(
     "--overwrite",
@@ -667,10 +667,12 @@ def colorize(
     that cannot be read is reported in one line and skipped; the exit status
     is 1 when any image failed.
 
-    Videos: a video file (needs somcolor[video]) or a folder of numbered
-    frames of one size (00000.png, 00001.png, ...) is colorized frame by
+    Videos: a video file (needs somcolor[video]) is colorized frame by
     frame in order, streaming (never the whole film in memory), with
-    steady colours (--steadiness); a folder's frames keep their names.
+    steady colours (--steadiness). So is a folder of numbered frames of one
+    size (00000.png, 00001.png, ...) given with --keyframes, --steadiness
+    or a video file as output (its frames keep their names); otherwise a
+    folder's images are photographs, each colorized on its own.
     """
     quiet = _quiet(ctx, quiet)
     if jobs == 0:
@@ -690,8 +692,13 @@ def colorize(
         model, images = _load_model(inputs[0]), list(inputs[1:])
     outdir = Path(outdir)
     video_out = outdir.suffix.lower() in _video().VIDEO_SUFFIXES
-    # Checked before any fit: a video that cannot be read fails at once.
-    videos, photos = _split_videos(images, video_out or keyframes is not None)
+    # A folder of numbered frames is a film when something says so (its
+    # keyframes, a steadiness, a video file to write); otherwise its images
+    # are photographs, colorized each on its own (and on a cluster with
+    # --scheduler). Checked before any fit: a video that cannot be read
+    # fails at once.
+    as_film = video_out or keyframes is not None or steadiness is not None
+    videos, photos = _split_videos(images, as_film)
     if video_out and (photos or len(videos) != 1):
         raise _InputError(
             f"-o {outdir}: a video file holds one video; for photographs or "
@@ -767,25 +774,20 @@ _VIDEO_FILE_SUFFIXES = (
 )
 
 
-def _split_videos(inputs, videos_only):
-    """``(videos, photos)``: video files and folders of numbered frames of one
-    size, opened (:func:`somcolor.video.open_video` checks them), and the
-    rest. With ``videos_only`` a folder must be a video."""
+def _split_videos(inputs, folders_are_films):
+    """``(videos, photos)``: video files, opened (:func:`somcolor.video.open_video`
+    checks them), and with ``folders_are_films`` folders too, as films of
+    numbered frames of one size; the rest are photographs."""
     video = _video()
     videos, photos = [], []
     for entry in inputs:
         path = Path(entry)
         is_video_file = path.is_file() and path.suffix.lower() in _VIDEO_FILE_SUFFIXES
-        if is_video_file or (path.is_dir() and videos_only):
+        if is_video_file or (path.is_dir() and folders_are_films):
             try:
                 videos.append(video.open_video(path))
             except (video.VideoFileError, ImportError) as exc:
                 raise _InputError(_one_line(exc)) from exc
-        elif path.is_dir():
-            try:
-                videos.append(video.open_video(path))
-            except (video.VideoFileError, OSError):  # a folder of photographs
-                photos.append(entry)
         else:
             photos.append(entry)
     return videos, photos

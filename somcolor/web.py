@@ -244,9 +244,23 @@ def _address(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ip.version == 6 else f"http://{host}:{port}/"
 
 
-def _uvicorn_server(app, limits: ServeLimits):
-    """The uvicorn server that runs ``app`` (quiet: no access log)."""
+def _uvicorn_server(
+    app, limits: ServeLimits, on_started: Callable[[], Any] | None = None
+):
+    """The uvicorn server that runs ``app`` (quiet: no access log).
+
+    ``on_started()`` is called once the server listens, with its Ctrl+C
+    handling in place: a person who presses Ctrl+C as soon as the address
+    is printed stops it (a signal that came earlier, while asyncio and
+    uvicorn were still starting, could be lost and leave it running).
+    """
     import uvicorn
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            if self.started and on_started is not None:
+                on_started()
 
     config = uvicorn.Config(
         app,
@@ -255,7 +269,7 @@ def _uvicorn_server(app, limits: ServeLimits):
         limit_concurrency=max(32, 4 * limits.max_waiting),
         timeout_keep_alive=5,
     )
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def serve(
@@ -297,27 +311,32 @@ def serve(
     sock = _listening_socket(host, port)
     try:
         local = _is_loopback(sock)
-        server = _uvicorn_server(create_app(models, limits, local_only=local), limits)
-        echo(
-            f"somcolor: serving {len(models)} model(s) ({', '.join(models)}) at "
-            f"{_address(sock)}"
-        )
-        echo("open that address in a web browser; press Ctrl+C here to stop.")
-        if not local:
-            where, port = sock.getsockname()[:2]
+
+        def started():
             echo(
-                f"warning: listening on {where}, not only on this machine: anyone "
-                f"who can reach it on port {port} can open the page, upload "
-                "photographs, use its processors and memory, and see the models' "
-                "names and the results. There is no password and no encryption "
-                "(plain http). Use it only on a network you trust."
+                f"somcolor: serving {len(models)} model(s) ({', '.join(models)}) "
+                f"at {_address(sock)}"
             )
-        echo(
-            f"limits: {limits.max_upload_bytes / 2**20:g} MB and "
-            f"{limits.max_pixels / 1e6:g} megapixels per photograph, "
-            f"{limits.max_files} photographs at a time; results are kept in "
-            "memory only."
-        )
+            echo("open that address in a web browser; press Ctrl+C here to stop.")
+            if not local:
+                where, port = sock.getsockname()[:2]
+                echo(
+                    f"warning: listening on {where}, not only on this machine: "
+                    f"anyone who can reach it on port {port} can open the page, "
+                    "upload photographs, use its processors and memory, and see "
+                    "the models' names and the results. There is no password and "
+                    "no encryption (plain http). Use it only on a network you "
+                    "trust."
+                )
+            echo(
+                f"limits: {limits.max_upload_bytes / 2**20:g} MB and "
+                f"{limits.max_pixels / 1e6:g} megapixels per photograph, "
+                f"{limits.max_files} photographs at a time; results are kept in "
+                "memory only."
+            )
+
+        app = create_app(models, limits, local_only=local)
+        server = _uvicorn_server(app, limits, started)
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn passes Ctrl+C on once it has stopped

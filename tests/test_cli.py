@@ -737,3 +737,22 @@ def test_colorize_refuses_frames_of_different_sizes(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "frames of different sizes" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_of_numbered_photographs_stays_photographs(tmp_path, capsys):
+    # IMG_0001.jpg, IMG_0002.jpg, ... of one size: photographs, each on its
+    # own, unless --keyframes, --steadiness or a video output make a film.
+    _frames(tmp_path / "film", count=3)
+    out = tmp_path / "out"
+    argv = ["-q", "colorize", "--like", str(tmp_path / "film" / "frame_000.png")]
+    assert main(argv + [str(tmp_path / "film"), "-o", str(out)]) == 0
+    assert "3 written, 0 skipped, 0 failed" in capsys.readouterr().out
+    assert (
+        main(
+            argv
+            + [str(tmp_path / "film"), "-o", str(tmp_path / "f")]
+            + ["--steadiness", "0.5"]
+        )
+        == 0
+    )
+    assert "3 frames" in capsys.readouterr().out
