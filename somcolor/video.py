@@ -543,7 +543,7 @@ class VideoReader:
             raise
         except _av_errors() as exc:
             raise VideoFileError(
-                f"{path}: not a readable video ({_one_line(exc)})."
+                f"{path}: not a readable video ({_decoder_words(exc)})."
             ) from exc
 
     # reading
@@ -555,7 +555,7 @@ class VideoReader:
             container = av.open(str(path), mode="r")
         except _av_errors() as exc:
             raise VideoFileError(
-                f"{path}: not a readable video ({_one_line(exc)})."
+                f"{path}: not a readable video ({_decoder_words(exc)})."
             ) from exc
         index = 0
         with container:
@@ -645,6 +645,15 @@ class VideoReader:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         return self.frames()
+
+
+def _decoder_words(exc):
+    """What FFmpeg said, without its error number or the repeated path:
+    ``FFmpeg: invalid data found when processing input``."""
+    words = getattr(exc, "strerror", None)
+    if not isinstance(words, str) or not words:
+        return _one_line(exc)
+    return f"FFmpeg: {words[0].lower()}{words[1:]}"
 
 
 def _is_grey_format(name):

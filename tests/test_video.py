@@ -536,6 +536,8 @@ def test_not_a_video(tmp_path, av):
     with pytest.raises(VideoFileError, match="not a readable video") as excinfo:
         colorize_video(to_rgb, path, tmp_path / "out.mp4")
     assert one_line(excinfo).startswith(str(path))
+    assert "FFmpeg: invalid data" in str(excinfo.value)
+    assert "Errno" not in str(excinfo.value)  # in our words, not the decoder's
     assert leftovers(tmp_path) == ["notes.mp4"]
 
 
