@@ -224,6 +224,10 @@ def ciede2000(truth, guess):
     return ciede2000_lab(*lab(truth), *lab(guess))
 
 
+# Degrees within which two hues a half turn apart count as exactly opposite.
+_TIE = 1e-9
+
+
 def ciede2000_lab(L1, a1, b1, L2, a2, b2):
     """Sharma, Wu and Dalal's (2005) equations (1) to (17), kL = kC = kH = 1."""
     L1, a1, b1, L2, a2, b2 = np.broadcast_arrays(
@@ -238,15 +242,20 @@ def ciede2000_lab(L1, a1, b1, L2, a2, b2):
     h1p = np.where((a1p == 0) & (b1 == 0), 0.0, h1p)
     h2p = np.where((a2p == 0) & (b2 == 0), 0.0, h2p)
     zero = c1p * c2p == 0
+    # Hues exactly opposite (Sharma's pair 14) are a tie that rounding of
+    # degrees(arctan2) % 360 may put a hair past 180 (as NumPy 1.x does):
+    # within _TIE of 180 counts as 180, the paper's convention.
     dhp = h2p - h1p
-    dhp = np.where(dhp > 180, dhp - 360, np.where(dhp < -180, dhp + 360, dhp))
+    dhp = np.where(
+        dhp > 180 + _TIE, dhp - 360, np.where(dhp < -180 - _TIE, dhp + 360, dhp)
+    )
     dhp = np.where(zero, 0.0, dhp)
     dHp = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dhp / 2))
     Lbar = (L1 + L2) / 2
     Cbar = (c1p + c2p) / 2
     hsum = h1p + h2p
     hbar = np.where(
-        np.abs(h1p - h2p) <= 180,
+        np.abs(h1p - h2p) <= 180 + _TIE,
         hsum / 2,
         np.where(hsum < 360, (hsum + 360) / 2, (hsum - 360) / 2),
     )
