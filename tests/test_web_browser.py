@@ -305,7 +305,12 @@ def test_cards_are_colorized_in_the_order_shown(browser, open_page, files):
     assert shown == names  # top to bottom, as chosen
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        states = [c.get_attribute("data-state") for c in _cards(browser)]
+        # One script call reads every card at one instant: separate WebDriver
+        # calls would see the queue move on between two cards.
+        states = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.result'),"
+            " (card) => card.dataset.state);"
+        )
         # Finished cards on top, then at most one being colorized, then waiting.
         finished = [s in ("done", "error") for s in states]
         first_unfinished = finished.index(False) if False in finished else len(states)
