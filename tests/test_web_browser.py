@@ -41,6 +41,7 @@ pytest.importorskip("starlette", reason="the web page needs '.[web]'")
 pytest.importorskip("selenium", reason="the browser tests drive chromium with selenium")
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -144,7 +145,12 @@ def _cards(browser, state=None):
 
 
 def _wait_for(browser, condition):
-    return WebDriverWait(browser, WAIT).until(lambda d: condition(d))
+    # A card's pictures and texts are replaced when it is colorized again: an
+    # element read a moment ago may be gone, and the next poll looks again.
+    wait = WebDriverWait(
+        browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(lambda d: condition(d))
 
 
 def _picture_shown(card, kind):
