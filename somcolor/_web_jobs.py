@@ -24,7 +24,6 @@ import shutil
 import tempfile
 import time
 import unicodedata
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -356,15 +355,11 @@ def fit_references(uploads: list[Upload], max_pixels: int) -> Fitted:
     :class:`BadUpload` with the library's message, naming the file.
     """
     from . import fit_reference
-    from ._warnings import NotConvergedWarning, TrainingDataWarning
 
     images = [_as_reference(_read(upload, max_pixels)) for upload in uploads]
     names = [upload.name for upload in uploads]
     try:
-        with warnings.catch_warnings():  # one photograph is little: on purpose
-            warnings.simplefilter("ignore", TrainingDataWarning)
-            warnings.simplefilter("ignore", NotConvergedWarning)
-            model = fit_reference(images, random_state=FIT_SEED)
+        model = fit_reference(images, random_state=FIT_SEED)
     except ValueError as exc:
         message = str(exc)
         for index in range(len(names) - 1, -1, -1):

@@ -870,9 +870,7 @@ def _fit_like(references, known, save_model, quiet):
     if not quiet:
         click.echo(f"fitting on {len(colour)} reference image(s) ...", err=True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a reference is few pixels, by design
-            model = fit_reference(colour, random_state=0)
+        model = fit_reference(colour, random_state=0)
     except (ValueError, TypeError) as exc:
         message = _one_line(exc)
         for index, name in enumerate(names):

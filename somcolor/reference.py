@@ -13,10 +13,13 @@ How the recipe was chosen (on BSDS500 val halves and the ten DAVIS 2016
 sequences; test reported once): ``docs/reference.md``.
 """
 
+import warnings
+
 import numpy as np
 
 from . import _options
 from ._images import check_images
+from ._warnings import NotConvergedWarning, TrainingDataWarning
 from .color import rgb_to_luv
 
 __all__ = ["fit_reference", "MIN_REFERENCE_SIDE"]
@@ -119,6 +122,12 @@ def fit_reference(images, *, random_state=None, **options):
         recipe's, nested ones included (``temperature=0.5``,
         ``classifier__max_iter=40``, ``n_jobs=-1``).
 
+        The fit does not give :class:`~somcolor.TrainingDataWarning` (a
+        reference is few pixels by design), nor
+        :class:`~somcolor.NotConvergedWarning` unless the options set the
+        classifier or its ``max_iter``: the recipe stops at ten epochs on
+        purpose.
+
     Returns
     -------
     model : ColorizerPipeline
@@ -176,4 +185,11 @@ def fit_reference(images, *, random_state=None, **options):
         raise TypeError("random_state is given once, as a keyword.")
     model.set_params(random_state=random_state, **options)
     references = _check_references(images, model.max_training_size)
-    return model.fit(references)
+    with warnings.catch_warnings():
+        # A reference is few pixels and ten epochs is the recipe's limit, both
+        # on purpose (chosen on val halves): the warnings that advise more are
+        # for models meant for photographs unlike their training ones.
+        warnings.simplefilter("ignore", TrainingDataWarning)
+        if not {"classifier", "classifier__max_iter"} & options.keys():
+            warnings.simplefilter("ignore", NotConvergedWarning)
+        return model.fit(references)

@@ -1,6 +1,7 @@
 """fit_reference, the 'reference' recipe and max_training_size."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -92,6 +93,23 @@ def test_fit_reference_equals_fitting_the_recipe(coffee_halves):
     b = recipe("reference").set_params(random_state=3, **QUICK).fit([left])
     grey = to_grey([coffee_halves[1]])
     np.testing.assert_array_equal(a.predict(grey)[0], b.predict(grey)[0])
+
+
+def test_fit_reference_does_not_warn_about_its_own_design(coffee_halves):
+    left = coffee_halves[0]
+    # The same fit through the recipe warns of both: few pixels, ten epochs.
+    with pytest.warns(somcolor.TrainingDataWarning):
+        with pytest.warns(somcolor.NotConvergedWarning):
+            recipe("reference").set_params(random_state=0, pixels_per_image=1500).fit(
+                [left]
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", somcolor.TrainingDataWarning)
+        warnings.simplefilter("error", somcolor.NotConvergedWarning)
+        fit_reference(left, random_state=0, pixels_per_image=1500)
+    # An epoch limit the user chose is the user's to hear about.
+    with pytest.warns(somcolor.NotConvergedWarning):
+        fit_reference(left, random_state=0, **QUICK)
 
 
 def test_options_override_the_recipe_nested_ones_too(coffee_halves):
