@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import re
@@ -135,22 +136,32 @@ async def _fit_in_turn(lanes, files, limits):
             upload.close()
 
 
+class _Refused(Exception):
+    """A request turned away before its work, with the answer to give."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
 async def _read_form(request, max_files):
-    """The multipart form of a POST, or an error response."""
+    """The multipart form of a POST (or :class:`_Refused`)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
-        return None, _error(
-            415, "send the photograph as multipart/form-data, in a field named 'file'."
+        raise _Refused(
+            _error(
+                415,
+                "send the photograph as multipart/form-data, in a field named 'file'.",
+            )
         )
     try:
-        form = await request.form(max_files=max_files, max_fields=8, max_part_size=1024)
+        return await request.form(max_files=max_files, max_fields=8, max_part_size=1024)
     except ClientDisconnect:  # the page was closed during the upload
-        return None, Response(status_code=400)
+        raise _Refused(Response(status_code=400)) from None
     except HTTPException as exc:
         if exc.status_code == 400:
             raise HTTPException(400, f"bad upload: {exc.detail}") from None
         raise
-    return form, None
 
 
 def create_app(
@@ -243,12 +254,28 @@ def create_app(
             400, f"unknown model {shown!r}{gone}; this server has: {', '.join(models)}."
         )
 
-    def busy():
-        return _error(
-            429,
-            f"the server is busy ({waiting} photographs waiting); try again "
-            "in a moment.",
-        )
+    @contextlib.asynccontextmanager
+    async def admitted(request, max_files):
+        """The request's form while its work is done, counted as waiting;
+        a full queue or a bad form is :class:`_Refused`."""
+        nonlocal waiting
+        if waiting >= limits.max_waiting:
+            raise _Refused(
+                _error(
+                    429,
+                    f"the server is busy ({waiting} photographs waiting); try "
+                    "again in a moment.",
+                )
+            )
+        waiting += 1
+        form = None
+        try:
+            form = await _read_form(request, max_files)
+            yield form
+        finally:
+            waiting -= 1
+            if form is not None:
+                await form.close()
 
     def answer(key, result):
         base = f"/api/results/{key}"
@@ -289,15 +316,7 @@ def create_app(
         )
 
     async def colorize(request: Request):
-        nonlocal waiting
-        if waiting >= limits.max_waiting:
-            return busy()
-        waiting += 1
-        form = None
-        try:
-            form, refusal = await _read_form(request, 1)
-            if refusal is not None:
-                return refusal
+        async with admitted(request, 1) as form:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 return _error(
@@ -316,28 +335,16 @@ def create_app(
                 return _error(
                     413, f"{name}: not enough memory to colorize this photograph."
                 )
-        finally:
-            waiting -= 1
-            if form is not None:
-                await form.close()
         result.photo.model = model_name
         result.photo.options = options
         return answer(results.add(result), result)
 
     async def recolour(request: Request):
-        nonlocal waiting
         key = request.path_params["key"]
         kept = results.get(key) if _RESULT_ID.fullmatch(key) else None
         if kept is None or kept.photo is None:
             return _error(404, _expired())
-        if waiting >= limits.max_waiting:
-            return busy()
-        waiting += 1
-        form = None
-        try:
-            form, refusal = await _read_form(request, 1)
-            if refusal is not None:
-                return refusal
+        async with admitted(request, 1) as form:
             layer = form.get("hints")
             if not isinstance(layer, UploadFile):
                 return _error(
@@ -359,22 +366,10 @@ def create_app(
                 return _error(exc.status, message)
             except ValueError as exc:  # the library refuses the hints
                 return _error(400, f"{kept.name}: {_one_line(exc)}")
-        finally:
-            waiting -= 1
-            if form is not None:
-                await form.close()
         return answer(results.add(result), result)
 
     async def fit(request: Request):
-        nonlocal waiting
-        if waiting >= limits.max_waiting:
-            return busy()
-        waiting += 1
-        form = None
-        try:
-            form, refusal = await _read_form(request, limits.max_files)
-            if refusal is not None:
-                return refusal
+        async with admitted(request, limits.max_files) as form:
             uploads = [u for u in form.getlist("file") if isinstance(u, UploadFile)]
             if not uploads:
                 return _error(
@@ -390,10 +385,6 @@ def create_app(
                 return _error(exc.status, str(exc))
             except MemoryError:
                 return _error(413, "not enough memory to fit on these photographs.")
-        finally:
-            waiting -= 1
-            if form is not None:
-                await form.close()
         key = fitted.add(made)
         return JSONResponse(
             {
@@ -469,6 +460,9 @@ def create_app(
     async def http_error(request, exc: HTTPException):
         return _error(exc.status_code, str(exc.detail))
 
+    async def refused(request, exc: _Refused):
+        return exc.response
+
     async def server_error(request, exc: Exception):
         # uvicorn prints the traceback in the terminal; the page gets one line.
         return _error(500, f"internal error ({type(exc).__name__}); see the terminal.")
@@ -494,7 +488,11 @@ def create_app(
         middleware=[
             Middleware(_Guard, max_body=limits.max_upload_bytes, local_only=local_only)
         ],
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            _Refused: refused,
+            Exception: server_error,
+        },
     )
 
 
