@@ -170,8 +170,10 @@ def list_image_files(inputs):
     return files
 
 
-def _declared_pixels(path):
-    """Width x height a file declares in its header, or None if unknown."""
+def _header(path):
+    """``(pixels, orientation)`` a file declares: width x height (None if
+    unknown, inf if Pillow refuses it as a bomb) and its EXIF orientation
+    (tag 274; 1, as stored, if it has none or a damaged one)."""
     from PIL import Image
 
     try:
@@ -181,15 +183,54 @@ def _declared_pixels(path):
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             with Image.open(path) as image:
                 width, height = image.size
+                orientation = _orientation(image)
     except Image.DecompressionBombError:
-        return np.inf
+        return np.inf, 1
     except Exception:  # not a format Pillow knows: the decoder will tell
-        return None
-    return width * height
+        return None, 1
+    return width * height, orientation
+
+
+def _declared_pixels(path):
+    """Width x height a file declares in its header, or None if unknown."""
+    return _header(path)[0]
+
+
+def _orientation(image):
+    """The EXIF orientation of an open Pillow image (tag 274): 1, as stored,
+    if it has none or damaged metadata; 5 to 8 show it turned a quarter
+    (:func:`_upright`)."""
+    try:
+        return int(image.getexif().get(274, 1))
+    except Exception:  # damaged metadata: show it as stored
+        return 1
+
+
+def _upright(image, orientation):
+    """``image`` as stored, turned and mirrored as its EXIF ``orientation``
+    says to show it (as Pillow's ``ImageOps.exif_transpose``; a camera held
+    upright writes 6 or 8, with the pixels as the sensor read them)."""
+    if orientation == 2:
+        image = image[:, ::-1]
+    elif orientation == 3:
+        image = image[::-1, ::-1]
+    elif orientation == 4:
+        image = image[::-1]
+    elif orientation == 5:
+        image = image.swapaxes(0, 1)
+    elif orientation == 6:
+        image = np.rot90(image, -1)
+    elif orientation == 7:
+        image = np.rot90(image, 2).swapaxes(0, 1)
+    elif orientation == 8:
+        image = np.rot90(image, 1)
+    else:  # 1, or a value the standard does not define
+        return image
+    return np.ascontiguousarray(image)
 
 
 def read_image(path, *, max_pixels=MAX_PIXELS):
-    """Read one image file as a uint8 or float64 array.
+    """Read one image file as a uint8 or float64 array, upright.
 
     Parameters
     ----------
@@ -202,7 +243,9 @@ def read_image(path, *, max_pixels=MAX_PIXELS):
     image : ndarray
         ``(H, W)`` grey or ``(H, W, C)`` with C in 2 (grey + alpha), 3 or 4
         channels; uint8 as stored, or float64 in [0, 1] for 16-bit, boolean
-        and float files.
+        and float files; turned (or mirrored) as the file's EXIF orientation
+        says, as image viewers show it (a phone's photograph is often stored
+        sideways, with the orientation to show it upright).
 
     Raises
     ------
@@ -251,7 +294,7 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
         raise ImageFileError(f"{path}: is not a regular file.")
     from PIL import Image
 
-    declared = _declared_pixels(path)
+    declared, orientation = _header(path)
     if declared == np.inf:
         raise ImageFileError(
             f"{path}: declares more pixels than the image decoder accepts (over "
@@ -290,7 +333,7 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
             f"{path}: not a still image (array of shape {image.shape})."
         )
     if image.dtype in (np.uint8, np.uint16, bool) or image.dtype.kind == "f":
-        return image
+        return _upright(image, orientation)
     raise ImageFileError(f"{path}: unsupported pixel type {image.dtype}.")
 
 

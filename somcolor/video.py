@@ -44,6 +44,7 @@ from ._files import (
     IMAGE_SUFFIXES,
     ImageFileError,
     _one_line,
+    _orientation,
     decode_image,
     temporary_sibling,
     to_uint8,
@@ -331,7 +332,11 @@ def _image_size(path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
-                return image.size, image.mode in ("1", "L", "LA", "I", "I;16", "F")
+                width, height = image.size
+                if _orientation(image) in (5, 6, 7, 8):  # shown turned a quarter
+                    width, height = height, width
+                grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
+                return (width, height), grey
     except Exception:  # noqa: BLE001 - the decoder will say what is wrong
         return None
 

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageOps
 from skimage import io as skio
 
 from somcolor import colorize_many
@@ -225,6 +225,43 @@ def test_read_image_max_pixels_refuses_before_decoding(tmp_path):
     lying.write_bytes(_png_declaring(3000, 2000))
     with pytest.raises(ImageFileError, match="declares 6,000,000 pixels"):
         read_image(lying, max_pixels=5_999_999)
+
+
+def _with_orientation(path, image, orientation):
+    """Save ``image`` as a JPEG whose EXIF says to show it turned/mirrored."""
+    picture = Image.fromarray(image)
+    exif = picture.getexif()
+    exif[274] = orientation  # the EXIF orientation tag
+    picture.save(path, exif=exif, quality=100)
+    return path
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_read_image_turns_photographs_upright_as_pillow_does(tmp_path, orientation):
+    stored = np.random.default_rng(orientation).integers(0, 256, (6, 9, 3), np.uint8)
+    path = _with_orientation(tmp_path / "phone.jpg", stored, orientation)
+    with Image.open(path) as picture:  # the library it stands for
+        expected = np.asarray(ImageOps.exif_transpose(picture))
+    image = read_image(path)
+    assert image.shape == ((6, 9, 3) if orientation < 5 else (9, 6, 3))
+    np.testing.assert_array_equal(image, expected)
+    assert image.flags.c_contiguous
+
+
+def test_a_sideways_phone_photograph_is_colorized_upright(model_file, tmp_path):
+    upright = np.zeros((30, 20, 3), np.uint8)
+    upright[:10] = (200, 60, 40)  # a red top: where it ends up tells the turn
+    # A camera held upright stores the sensor's rows (turned a quarter) and
+    # orientation 6, which says to turn them a quarter clockwise to show.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _with_orientation(folder / "phone.jpg", np.rot90(upright, 1), 6)
+    summary = colorize_many(model_file, folder, tmp_path / "out")
+    (written,) = summary.written
+    out = skio.imread(written)  # written upright, so shown as the input is
+    assert out.shape == (30, 20, 3)
+    grey = out.mean(axis=2)  # the lightness of the light top, the black bottom
+    assert grey[:10].mean() > grey[12:].mean() + 50
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes (POSIX)")

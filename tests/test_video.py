@@ -215,6 +215,28 @@ def test_odd_sizes(av, tmp_path):
 # -- folders of frames -----------------------------------------------------------
 
 
+def test_folder_of_sideways_phone_frames_is_played_upright(tmp_path):
+    # Stored turned a quarter, with the EXIF orientation (6) to show upright.
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    upright = np.zeros((H, W, 3), np.uint8)
+    upright[: H // 4] = 200  # a light top
+    for k in range(3):
+        picture = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1)))
+        exif = picture.getexif()
+        exif[274] = 6
+        picture.save(folder / f"frame_{k}.jpg", exif=exif, quality=100)
+    video = open_video(folder)
+    assert video.size == (W, H)
+    frames = list(video)
+    assert all(frame.shape[:2] == (H, W) for frame in frames)
+    assert frames[0][: H // 4].mean() > frames[0][H // 2 :].mean() + 100
+    colorize_video(to_rgb, folder, tmp_path / "out")
+    assert open_video(tmp_path / "out").size == (W, H)
+
+
 def test_folder_is_played_in_numeric_order_and_names_are_kept(tmp_path):
     names = ["frame_10.png", "frame_2.png", "frame_1.png", "frame_33.png"]
     order = [2, 1, 0, 3]  # frame_1, frame_2, frame_10, frame_33
