@@ -171,9 +171,10 @@ def list_image_files(inputs):
 
 
 def _header(path):
-    """``(pixels, orientation)`` a file declares: width x height (None if
-    unknown, inf if Pillow refuses it as a bomb) and its EXIF orientation
-    (tag 274; 1, as stored, if it has none or a damaged one)."""
+    """``(pixels, orientation, mode)`` a file declares: width x height (None
+    if unknown, inf if Pillow refuses it as a bomb), its EXIF orientation
+    (tag 274; 1, as stored, if it has none or a damaged one) and Pillow's
+    name of its pixel format (``'RGB'``, ``'CMYK'``...; None if unknown)."""
     from PIL import Image
 
     try:
@@ -184,11 +185,12 @@ def _header(path):
             with Image.open(path) as image:
                 width, height = image.size
                 orientation = _orientation(image)
+                mode = image.mode
     except Image.DecompressionBombError:
-        return np.inf, 1
+        return np.inf, 1, None
     except Exception:  # not a format Pillow knows: the decoder will tell
-        return None, 1
-    return width * height, orientation
+        return None, 1, None
+    return width * height, orientation, mode
 
 
 def _declared_pixels(path):
@@ -294,7 +296,7 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
         raise ImageFileError(f"{path}: is not a regular file.")
     from PIL import Image
 
-    declared, orientation = _header(path)
+    declared, orientation, mode = _header(path)
     if declared == np.inf:
         raise ImageFileError(
             f"{path}: declares more pixels than the image decoder accepts (over "
@@ -315,7 +317,11 @@ def decode_image(path, *, max_pixels=MAX_PIXELS):
             # decode is reported), imageio's deprecation of plugins it tries.
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             warnings.simplefilter("ignore", DeprecationWarning)
-            image = np.asarray(skio.imread(path))
+            if mode == "CMYK":  # print inks (a JPEG for the press): in RGB
+                with Image.open(path) as picture:
+                    image = np.asarray(picture.convert("RGB"))
+            else:
+                image = np.asarray(skio.imread(path))
     except MemoryError:
         raise ImageFileError(f"{path}: too large to decode in memory.") from None
     except Exception as exc:  # decoders raise anything on a bad file

@@ -248,6 +248,23 @@ def test_read_image_turns_photographs_upright_as_pillow_does(tmp_path, orientati
     assert image.flags.c_contiguous
 
 
+def test_read_image_reads_a_cmyk_jpeg_in_rgb_as_pillow_shows_it(tmp_path):
+    # A JPEG made for the press stores inks, four channels: not RGB + alpha.
+    rgb = np.zeros((8, 10, 3), np.uint8)
+    rgb[:4] = (200, 30, 30)
+    rgb[4:] = (30, 30, 200)
+    path = tmp_path / "press.jpg"
+    Image.fromarray(rgb).convert("CMYK").save(path, quality=100)
+    with Image.open(path) as picture:  # the library it stands for
+        assert picture.mode == "CMYK"
+        expected = np.asarray(picture.convert("RGB"))
+    image = read_image(path)
+    assert image.shape == (8, 10, 3)
+    np.testing.assert_array_equal(image, expected)
+    assert image[0, 0, 0] > 150 > image[0, 0, 2]  # red on top, as it was
+    assert image[-1, 0, 2] > 150 > image[-1, 0, 0]
+
+
 def test_a_sideways_phone_photograph_is_colorized_upright(model_file, tmp_path):
     upright = np.zeros((30, 20, 3), np.uint8)
     upright[:10] = (200, 60, 40)  # a red top: where it ends up tells the turn
