@@ -419,7 +419,10 @@ class VideoReader:
         :func:`open_video` for a folder (default :data:`FOLDER_FPS`).
     size : tuple of int
         ``(width, height)`` of every frame (arrays have shape
-        ``(height, width[, 3])``).
+        ``(height, width[, 3])``), upright: a file whose display matrix says
+        to show it turned (a phone's video filmed upright) is read turned
+        as players show it, and a folder's frames as their EXIF orientation
+        says.
     n_frames : int or None
         Number of frames: exact for a folder, the container's count for a
         file (None when the container does not say, as in mkv and webm).
@@ -466,6 +469,7 @@ class VideoReader:
         self.duration = None
         self.has_audio = False
         self._files = None
+        self._turns = 0  # quarter turns counter-clockwise that show it upright
         if fps is not None:
             fps = _check_fps(fps)
         if self.is_folder:
@@ -542,7 +546,11 @@ class VideoReader:
                 first = next(container.decode(stream), None)
                 if first is None:
                     raise VideoFileError(f"{path}: holds no frame that decodes.")
-                self.size = (first.width, first.height)
+                self._turns = _quarter_turns(first)
+                if self._turns % 2:
+                    self.size = (first.height, first.width)
+                else:
+                    self.size = (first.width, first.height)
                 self.grey = _is_grey_format(first.format.name)
         except VideoFileError:
             raise
@@ -573,6 +581,8 @@ class VideoReader:
                     if frame is None:
                         break
                     array = _frame_array(frame, grey)
+                    if self._turns:
+                        array = np.ascontiguousarray(np.rot90(array, self._turns))
                 except _av_errors() as exc:
                     raise VideoFileError(
                         f"{path}: frame {index} cannot be decoded ({_one_line(exc)})."
@@ -667,6 +677,14 @@ def _is_grey_format(name):
 
 # FFmpeg's AVColorSpace values -> swscale's matrices by PyAV's names.
 _MATRICES = {1: "ITU709", 4: "FCC", 5: "ITU601", 6: "ITU601", 7: "SMPTE240M"}
+
+
+def _quarter_turns(frame):
+    """Quarter turns counter-clockwise (0 to 3) that show a decoded frame as
+    its display matrix says (``frame.rotation``: degrees counter-clockwise,
+    -90 for a phone's video filmed upright; rounded to a quarter turn, and
+    a mirroring in the matrix is not applied)."""
+    return round((frame.rotation or 0) / 90) % 4
 
 
 def _frame_array(frame, grey):

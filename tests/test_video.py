@@ -132,6 +132,41 @@ def test_round_trip_keeps_rate_size_count_and_colours(av, tmp_path, suffix):
     assert list(video)[3].tolist() == read[3].tolist()  # iterate again
 
 
+@pytest.mark.parametrize("rotation", [-90, 90, 180])
+def test_a_file_with_a_display_matrix_is_read_as_players_show_it(
+    av, tmp_path, rotation
+):
+    path = tmp_path / "phone.mp4"
+    stored = np.zeros((H, W, 3), np.uint8)
+    stored[: H // 4] = 220  # a light band along the stored top
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = W, H, "yuv420p"
+        if not hasattr(stream, "set_display_rotation"):
+            pytest.skip("writing a display matrix needs a newer PyAV")
+        stream.set_display_rotation(rotation)  # degrees counter-clockwise
+        for _ in range(3):
+            frame = av.VideoFrame.from_ndarray(stored, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    # FFmpeg's player turns it by the matrix's angle: -90 (a phone filmed
+    # upright) a quarter clockwise, so the stored top is then on the right.
+    expected = np.rot90(stored, rotation // 90)
+    video = open_video(path)
+    assert video.size == expected.shape[1::-1]
+    frames = list(video)
+    assert len(frames) == 3
+    for frame in frames:
+        assert frame.shape == expected.shape
+        assert np.abs(frame.astype(int) - expected).mean() < 5.0
+    colorize_video(to_rgb, path, tmp_path / "out.mp4")  # written upright
+    out = open_video(tmp_path / "out.mp4")
+    assert out.size == video.size
+    assert np.abs(next(iter(out)).astype(int) - expected).mean() < 5.0
+
+
 @pytest.mark.parametrize("fps", [24, 25.0, Fraction(24000, 1001), 60])
 def test_frame_rate_is_kept(av, tmp_path, fps):
     path = write_video(tmp_path / "film.mp4", synthetic_frames(3), fps=fps)
