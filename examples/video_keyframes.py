@@ -36,8 +36,13 @@ that a temporal method sees the frames in order):
   solver, each pulled towards the previous one's colours with weight ``S``;
   the colour keyframes are given to it by frame number (output as they are,
   their colours carried to the next frames; frame 0 first, to start from
-  its colours); ``steady:S:SPEC`` does the same with a candidate ``SPEC``
-  (below) fit on the keyframes instead of ``fit_reference``;
+  its colours), fading to grey where unsure as much as FrameColorizer's
+  default ``fade`` says (``somcolor.temporal.FADE``); ``steady:S:SPEC``
+  does the same with a candidate ``SPEC`` (below) fit on the keyframes
+  instead of ``fit_reference``, with the candidate's own ``fade``
+  (``FrameColorizer(..., fade=None)``): ``steady:1.0:reference`` is
+  ``steady:1.0`` with the model's fade of 1e-4, and
+  ``steady:1.0:reference+fade=0.01`` a stronger one;
 * ``RECIPE+param=value+...``: a candidate configuration, the recipe of that
   name (``somcolor.pretrained.recipe``, ``random_state=0``; or a named
   candidate of ``_configs.CANDIDATES``) with those ``ColorizerPipeline``
@@ -134,7 +139,7 @@ def candidate(spec):
 def steady(steadiness, spec=None):
     """A method: ``FrameColorizer`` at ``steadiness`` on ``fit_reference``
     (or on the candidate ``spec``) fit on the keyframes."""
-    from somcolor.temporal import FrameColorizer
+    from somcolor.temporal import FADE, FrameColorizer
 
     def method(keyframes, frames):
         if spec is None:
@@ -142,7 +147,12 @@ def steady(steadiness, spec=None):
         else:
             model = pipeline_from_spec(spec).fit(list(keyframes))
         known = dict(zip(keyframes.indices, keyframes))
-        colorize = FrameColorizer(model, steadiness=steadiness, keyframes=known)
+        # A candidate's own fade counts; fit_reference's frames take the
+        # FrameColorizer default.
+        fade = None if spec is not None else FADE
+        colorize = FrameColorizer(
+            model, steadiness=steadiness, fade=fade, keyframes=known
+        )
         if 0 in known:  # start from frame 0's true colours
             colorize(to_grey([known[0]])[0], 0)
         for t, frame in enumerate(frames, start=1):

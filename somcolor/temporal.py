@@ -14,6 +14,7 @@ line's ``--keyframes`` takes them) are output as they are and carry their
 true colours to the next frames.
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -30,6 +31,15 @@ __all__ = ["FrameColorizer"]
 #: ``docs/reference.md``: mean CIEDE2000 5.79 at 0.2, 5.55 at 0.5, 5.46 at 1,
 #: 5.41 at 2 and 5; flicker 0.15-0.16 at all of them).
 STEADINESS = 1.0
+
+#: Default pull to grey where the model is unsure, for a film's frames
+#: (the model's own ``fade``, 1e-4 by default, is for photographs with
+#: hints). Chosen on the same ten sequences (``docs/reference.md``): at
+#: steadiness 1, fade 1e-4 gave mean CIEDE2000 5.46 with 9 of 10 sequences
+#: better than grey (bmx-trees, whose camera leaves the keyframe's scene,
+#: 14.88 against grey's 13.48); 0.002 gave 5.38 with 10 of 10 (bmx-trees
+#: 12.98) and steadier colours; 0.003 5.47, 0.005 5.71, 0.01 6.32.
+FADE = 0.002
 
 
 class FrameColorizer:
@@ -48,7 +58,12 @@ class FrameColorizer:
         changed, against at most 0.01 for the model's own colour: the
         larger, the steadier (and the slower to follow a change). 0 turns
         the temporal datum off: every frame is then colorized as
-        ``predict`` with ``refine=True`` would.
+        ``predict`` with ``refine=True`` and this ``fade`` would.
+    fade : float or None, default=0.002
+        Pull to grey where the model is unsure (the model's ``fade``, here
+        for the frames; None keeps the model's own): a film's later frames
+        show things its keyframes did not, and colour fades there instead
+        of taking a wrong hue.
     keyframes : dict of int to ndarray, optional
         Frames whose colours are known, by index: ``(H, W, 3)`` RGB (uint8
         or float in [0, 1]) of the frame's size. They are output as given
@@ -70,12 +85,17 @@ class FrameColorizer:
     (125, 186, 3)
     """
 
-    def __init__(self, model, *, steadiness=STEADINESS, keyframes=None):
+    def __init__(self, model, *, steadiness=STEADINESS, fade=FADE, keyframes=None):
         check_is_fitted(model)
         model._check_options()
         check_scalar(steadiness, "steadiness", Real, min_val=0)
+        if fade is not None:
+            check_scalar(fade, "fade", Real, min_val=0)
+            model = copy.copy(model)  # the caller's model keeps its own
+            model.set_params(fade=float(fade))
         self.model = model
         self.steadiness = float(steadiness)
+        self.fade = float(model.fade)
         self.keyframes = _check_keyframes(keyframes)
         self._compiled = (
             _fast_predict._Model(model) if model._fast_path_applicable() else None

@@ -8,7 +8,7 @@ from skimage import data
 
 from somcolor import ColorizerPipeline, PatchExtractor, _fast_predict, to_grey
 from somcolor.color import rgb_to_luv
-from somcolor.temporal import FrameColorizer
+from somcolor.temporal import FADE, FrameColorizer
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -45,17 +45,37 @@ def _flicker(frames):
     return np.mean([np.linalg.norm(b - a, axis=-1).mean() for a, b in zip(uv, uv[1:])])
 
 
-def test_without_steadiness_each_frame_is_the_refined_prediction(model, scene):
-    colorize = FrameColorizer(model, steadiness=0.0)
-    refined = copy.deepcopy(model).set_params(refine=True)
+@pytest.mark.parametrize("fade", [FADE, 0.05, None])
+def test_without_steadiness_each_frame_is_the_refined_prediction(model, scene, fade):
+    colorize = FrameColorizer(model, steadiness=0.0, fade=fade)
+    # None keeps the model's own fade; a number is the model's fade for frames.
+    own = model.fade if fade is None else fade
+    assert colorize.fade == own
+    refined = copy.deepcopy(model).set_params(refine=True, fade=own)
     for k, frame in enumerate(_film(scene, 3)):
         np.testing.assert_array_equal(colorize(frame, k), refined.predict([frame])[0])
+    assert model.fade == 1e-4  # the caller's model keeps its own
+
+
+def test_fade_pulls_unsure_colour_to_grey(model, scene):
+    (frame,) = _film(scene, 1)
+
+    def chroma(fade):
+        rgb = FrameColorizer(model, fade=fade)(frame, 0)
+        return np.linalg.norm(rgb_to_luv(rgb)[..., 1:], axis=-1).mean()
+
+    assert FADE > model.fade
+    assert chroma(0.05) < chroma(FADE) < chroma(None)
+    with pytest.raises(ValueError, match="fade"):
+        FrameColorizer(model, fade=-1.0)
 
 
 def test_steadiness_calms_flicker(model, scene):
     film = _film(scene)
-    loose = [FrameColorizer(model, steadiness=0.0)(f, k) for k, f in enumerate(film)]
-    steady_colorizer = FrameColorizer(model, steadiness=0.5)
+    # The model's own colours (fade=None): fading calms flicker on its own.
+    loose_colorizer = FrameColorizer(model, steadiness=0.0, fade=None)
+    loose = [loose_colorizer(f, k) for k, f in enumerate(film)]
+    steady_colorizer = FrameColorizer(model, steadiness=0.5, fade=None)
     steady = [steady_colorizer(f, k) for k, f in enumerate(film)]
     assert _flicker(steady) < 0.5 * _flicker(loose)
 
