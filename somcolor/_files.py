@@ -41,6 +41,39 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".gif", ".we
 #: The formats somcolor reads, in words (for messages).
 READABLE_FORMATS = "JPEG, PNG, TIFF, BMP, GIF or WebP"
 
+#: Photographs' formats somcolor does not read (phones' HEIC and AVIF,
+#: JPEG XL, cameras' raw files): a folder of them is named in the message
+#: that it holds no image somcolor reads.
+UNREAD_PHOTO_SUFFIXES = (
+    ".heic", ".heif", ".avif", ".jxl",
+    ".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2",
+)  # fmt: skip
+
+
+def no_images_found(inputs) -> str:
+    """What to say of ``inputs`` (as :func:`list_image_files` takes them)
+    that name no image file: where somcolor looked, and the photographs in
+    a format it does not read that the folders hold, if any."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    inputs = [os.fspath(entry) for entry in inputs]
+    counts: dict[str, int] = {}
+    for folder in filter(os.path.isdir, inputs):
+        for path in Path(folder).iterdir():
+            suffix = path.suffix.lower()
+            if suffix in UNREAD_PHOTO_SUFFIXES and not path.name.startswith("."):
+                counts[suffix] = counts.get(suffix, 0) + 1
+    unread = "".join(
+        f"; {n} {suffix} file(s), a format somcolor does not read: convert "
+        "them to JPEG or PNG"
+        for suffix, n in counts.items()
+    )
+    return (
+        f"no image files found in {', '.join(map(repr, inputs))} (folders are "
+        f"searched for {', '.join(IMAGE_SUFFIXES)}{unread})."
+    )
+
+
 #: Largest image read, in pixels (width x height as declared by the file):
 #: above it a file is refused before its pixels are decoded. 2**28 is a
 #: 268-megapixel picture, 800 MB as 8-bit RGB. Pillow refuses files above

@@ -32,6 +32,7 @@ from ._files import (
     decode_image,
     has_alpha,
     list_image_files,
+    no_images_found,
     to_uint8,
     to_uint16,
     unit_levels,
@@ -543,7 +544,7 @@ def colorize_many(
         inputs = list(inputs)
     files = list_image_files(inputs)
     if not files:
-        raise ValueError(f"inputs: no image files found in {inputs!r}.")
+        raise ValueError(f"inputs: {no_images_found(inputs)}")
     if hints is not None:
         from ._hint_files import hint_files
 

@@ -29,17 +29,14 @@ class _InputError(click.ClickException):
 
 def _files(patterns):
     """Expand files, folders and globs, or fail in one line."""
-    from ._files import list_image_files
+    from ._files import list_image_files, no_images_found
 
     try:
         files = list_image_files(list(patterns))
     except FileNotFoundError as exc:
         raise _InputError(str(exc)) from exc
     if not files:
-        raise _InputError(
-            f"no image files found in {', '.join(map(repr, patterns))} (folders "
-            "are searched for .jpg, .jpeg, .png, .bmp, .tif, .tiff, .gif, .webp)."
-        )
+        raise _InputError(no_images_found(patterns))
     return files
 
 

@@ -112,8 +112,17 @@ def test_bad_arguments_are_refused_clearly(small_model, small_rgb_images, tmp_pa
     with pytest.raises(FileNotFoundError, match="No file, folder or glob"):
         colorize_many(small_model, tmp_path / "missing", tmp_path / "o")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ValueError, match="inputs: no image files"):
+    with pytest.raises(ValueError, match="inputs: no image files") as info:
         colorize_many(small_model, tmp_path / "empty", tmp_path / "o")
+    assert "convert" not in str(info.value)
+    # A phone's HEIC photographs are named, with what to do.
+    for name in ("IMG_0001.HEIC", "IMG_0002.heic", "IMG_0003.DNG", "notes.txt"):
+        (tmp_path / "empty" / name).write_bytes(b"not read")
+    with pytest.raises(ValueError, match="inputs: no image files") as info:
+        colorize_many(small_model, tmp_path / "empty", tmp_path / "o")
+    assert "2 .heic file(s), a format somcolor does not read" in str(info.value)
+    assert "1 .dng file(s)" in str(info.value) and ".txt" not in str(info.value)
+    assert "convert them to JPEG or PNG" in str(info.value)
     (tmp_path / "file").write_text("x")
     with pytest.raises(ValueError, match="output_dir .* not a folder"):
         colorize_many(small_model, tmp_path / "in", tmp_path / "file")
