@@ -18,6 +18,7 @@ from somcolor import (
     load_pretrained,
     to_grey,
 )
+from somcolor._warnings import forget_said
 from somcolor.pretrained import RECIPES, UNSHIPPED, available, recipe
 from somcolor.reference import MIN_REFERENCE_SIDE
 
@@ -98,6 +99,7 @@ def test_fit_reference_equals_fitting_the_recipe(coffee_halves):
 def test_fit_reference_does_not_warn_about_its_own_design(coffee_halves):
     left = coffee_halves[0]
     # The same fit through the recipe warns of both: few pixels, ten epochs.
+    forget_said()  # each message is said once a process
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         recipe("reference").set_params(random_state=0, pixels_per_image=1500).fit(
@@ -105,11 +107,13 @@ def test_fit_reference_does_not_warn_about_its_own_design(coffee_halves):
         )
     kinds = {type(warning.message) for warning in caught}
     assert {somcolor.TrainingDataWarning, somcolor.NotConvergedWarning} <= kinds
+    forget_said()
     with warnings.catch_warnings():
         warnings.simplefilter("error", somcolor.TrainingDataWarning)
         warnings.simplefilter("error", somcolor.NotConvergedWarning)
         fit_reference(left, random_state=0, pixels_per_image=1500)
     # An epoch limit the user chose is the user's to hear about.
+    forget_said()
     with pytest.warns(somcolor.NotConvergedWarning):
         fit_reference(left, random_state=0, **QUICK)
 
